@@ -1,0 +1,1 @@
+"""One module per area, each with a ``STRINGS`` dict: key → (Vietnamese, English)."""
