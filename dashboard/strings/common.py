@@ -11,4 +11,6 @@ STRINGS = {
     "common.residents": ("Dân số", "Residents"),
     "common.export_excel": ("Tải Excel", "Download Excel"),
     "common.language": ("Ngôn ngữ", "Language"),
+    "nav.home": ("Trang chủ", "Home"),
+    "nav.section.general": ("Chung", "General"),
 }
