@@ -121,7 +121,7 @@ def seeded_engine(request, tmp_path_factory) -> Iterator[Engine]:
 
     Tests that write must use ``engine`` (fresh) or undo their own changes.
     """
-    from seeds import seed_database
+    from seeds.city import seed_database
 
     backend = request.param
     engine = make_engine(_new_database_url(backend, tmp_path_factory, request))

@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     seed.add_argument("--seed", type=int, default=7, help="random seed; same seed → identical data")
     seed.add_argument("--no-demo-users", action="store_true", help="do not create the demo accounts")
     seed.add_argument("--demo-password", default=DEFAULT_DEMO_PASSWORD, help="password of every demo account")
+    seed.add_argument("--replace", action="store_true", help="wipe a database that already holds data")
     seed.add_argument("--quiet", action="store_true", help="no progress bars")
     seed.set_defaults(handler=run_seed)
 
@@ -46,20 +47,24 @@ def run_init_db(args: argparse.Namespace) -> int:
 
 
 def run_seed(args: argparse.Namespace) -> int:
-    from seeds import seed_database  # heavy imports (polars, numpy) only for this command
+    from seeds.city import DatabaseNotEmptyError, seed_database  # heavy imports only for this command
 
     engine = engine_from_args(args)
     upgrade_to_head(engine)
     if len(args.demo_password) < 8:
         raise CliError("--demo-password must have at least 8 characters")
-    report = seed_database(
-        engine,
-        scale=args.scale,
-        seed=args.seed,
-        demo_users=not args.no_demo_users,
-        demo_password=args.demo_password,
-        progress=not args.quiet,
-    )
+    try:
+        report = seed_database(
+            engine,
+            scale=args.scale,
+            seed=args.seed,
+            demo_users=not args.no_demo_users,
+            demo_password=args.demo_password,
+            progress=not args.quiet,
+            replace=args.replace,
+        )
+    except DatabaseNotEmptyError as error:
+        raise CliError(str(error)) from error
     print(report.summary())
     return 0
 
