@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import polars as pl
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from data_access.models import Base
@@ -43,9 +44,15 @@ def load_frame(
         raise ValueError(f"{table_name}: frame has columns the table lacks: {sorted(unknown)}")
     frame = _encode_json_columns(table, frame)
     loader = _copy_postgres if connection.dialect.name == "postgresql" else _insert_sqlite
+    driver_error = connection.dialect.loaded_dbapi.Error
     for start in range(0, frame.height, CHUNK_ROWS):
         chunk = frame.slice(start, CHUNK_ROWS)
-        loader(connection, table, chunk)
+        try:
+            loader(connection, table, chunk)
+        except driver_error as error:
+            # The fast paths talk to the driver directly: wrap its error as SQLAlchemy would, so
+            # callers catch one family of exceptions (IntegrityError, OperationalError, …).
+            raise DBAPIError.instance(f"bulk load into {table_name}", None, error, driver_error) from error
         if on_rows:
             on_rows(chunk.height)
     return frame.height
