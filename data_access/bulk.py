@@ -31,17 +31,17 @@ def table_named(name: str) -> Table:
 
 def load_frame(
     connection: Connection,
-    table_name: str,
+    table: str | Table,
     frame: pl.DataFrame,
     on_rows: Callable[[int], None] | None = None,
 ) -> int:
-    """Append ``frame`` to ``table_name`` on ``connection`` (inside its open transaction)."""
+    """Append ``frame`` to ``table`` (a mapped table's name, or a Table) inside the open transaction."""
     if frame.height == 0:
         return 0
-    table = table_named(table_name)
+    table = table_named(table) if isinstance(table, str) else table
     unknown = set(frame.columns) - set(table.columns.keys())
     if unknown:
-        raise ValueError(f"{table_name}: frame has columns the table lacks: {sorted(unknown)}")
+        raise ValueError(f"{table.name}: frame has columns the table lacks: {sorted(unknown)}")
     frame = _encode_json_columns(table, frame)
     loader = _copy_postgres if connection.dialect.name == "postgresql" else _insert_sqlite
     driver_error = connection.dialect.loaded_dbapi.Error
@@ -52,7 +52,7 @@ def load_frame(
         except driver_error as error:
             # The fast paths talk to the driver directly: wrap its error as SQLAlchemy would, so
             # callers catch one family of exceptions (IntegrityError, OperationalError, …).
-            raise DBAPIError.instance(f"bulk load into {table_name}", None, error, driver_error) from error
+            raise DBAPIError.instance(f"bulk load into {table.name}", None, error, driver_error) from error
         if on_rows:
             on_rows(chunk.height)
     return frame.height
