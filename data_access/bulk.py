@@ -84,17 +84,6 @@ def load_mode(connection: Connection, table_names: list[str]) -> Iterator[None]:
         connection.execute(AddConstraint(fk))
 
 
-def clear_tables(connection: Connection, keep: frozenset[str] = frozenset()) -> None:
-    """Empty every mapped table (children first), keeping those named in ``keep``."""
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in keep]
-    if connection.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
-        return
-    for table in tables:
-        connection.execute(table.delete())
-
-
 def _encode_json_columns(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
     json_columns = [c for c in frame.columns if isinstance(table.columns[c].type, JSON)]
     if not json_columns:

@@ -20,6 +20,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def drop_everything(engine: Engine) -> None:
+    """Destroy every table, trigger and function of the project (``seed --replace`` on a demo database).
+
+    Row-level wiping is not an option: the audit log refuses DELETE and TRUNCATE by design.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            schema = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        return
+    database = engine.url.database
+    engine.dispose()
+    if database and database != ":memory:":
+        for suffix in ("", "-wal", "-shm"):
+            Path(database + suffix).unlink(missing_ok=True)
+
+
 def upgrade_to_head(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 

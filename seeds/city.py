@@ -16,9 +16,9 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 from tqdm import tqdm
 
-from data_access.bulk import clear_tables, load_frame, load_mode
-from data_access.models import OrgUnit, Resident
-from data_access.schema import upgrade_to_head
+from data_access.bulk import load_frame, load_mode
+from data_access.models import Base, OrgUnit, Resident
+from data_access.schema import drop_everything, upgrade_to_head
 from seeds.demo_users import demo_account_frames
 from seeds.facilities import hanoi_facilities
 from seeds.population import generate_city
@@ -81,6 +81,8 @@ def seed_database(
 ) -> SeedReport:
     today = today or dt.date.today()
     report = SeedReport(scale=scale, seed=seed)
+    if replace:
+        drop_everything(engine)
     upgrade_to_head(engine)
 
     with _stage(report, "generate"):
@@ -117,7 +119,7 @@ def seed_database(
     ]
     total = sum(frame.height for _, frame in plan)
     with _stage(report, "load"), engine.begin() as connection:
-        _ensure_replaceable(connection, replace)
+        _ensure_empty(connection)
         with tqdm(total=total, unit="rows", unit_scale=True, disable=not progress, desc="seed") as bar:
             with load_mode(connection, BULK_TABLES):
                 for table, frame in plan:
@@ -128,17 +130,12 @@ def seed_database(
     return report
 
 
-def _ensure_replaceable(connection: Connection, replace: bool) -> None:
+def _ensure_empty(connection: Connection) -> None:
     has_data = connection.scalar(select(func.count()).select_from(OrgUnit)) or connection.scalar(
         select(func.count()).select_from(Resident)
     )
-    if not has_data:
-        return
-    if not replace:
-        raise DatabaseNotEmptyError(
-            "the database already holds data; pass replace=True (--replace) to wipe it"
-        )
-    clear_tables(connection, keep=frozenset({"alembic_version"}))
+    if has_data:
+        raise DatabaseNotEmptyError("the database already holds data; pass --replace to wipe it first")
 
 
 def _reset_sequences(connection: Connection, tables: list[str]) -> None:
@@ -146,6 +143,8 @@ def _reset_sequences(connection: Connection, tables: list[str]) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in tables:
+        if "id" not in Base.metadata.tables[table].columns:
+            continue
         connection.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false) '

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from data_access.bulk import clear_tables, load_frame, load_mode
+from data_access.bulk import load_frame, load_mode
 from data_access.engine import session_factory
 from data_access.models import AuditLog, OrgUnit, Resident
 
@@ -104,13 +104,3 @@ def test_failed_load_leaves_nothing_behind(engine) -> None:
 def test_unknown_column_is_refused(engine) -> None:
     with pytest.raises(ValueError, match="columns the table lacks"), engine.begin() as connection:
         load_frame(connection, "org_unit", _org_unit().with_columns(pl.lit(1).alias("bogus")))
-
-
-def test_clear_tables_empties_everything(engine) -> None:
-    with engine.begin() as connection:
-        load_frame(connection, "org_unit", _org_unit())
-        load_frame(connection, "resident", _residents(3))
-        clear_tables(connection, keep=frozenset({"alembic_version"}))
-    with session_factory(engine)() as session:
-        assert session.scalar(select(func.count()).select_from(Resident)) == 0
-        assert session.scalar(select(func.count()).select_from(OrgUnit)) == 0

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from data_access.engine import make_engine
 from data_access.models import Base
-from data_access.schema import current_revision, head_revision, is_at_head, upgrade_to_head
+from data_access.schema import current_revision, drop_everything, head_revision, is_at_head, upgrade_to_head
 
 
 def test_upgrade_empty_database_to_head(db_url: str) -> None:
@@ -32,3 +32,18 @@ def test_models_and_migrations_agree(engine) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_drop_everything_then_upgrade_gives_an_empty_schema(backend, db_url) -> None:
+    engine = make_engine(db_url)
+    upgrade_to_head(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO audit_log (at, action) VALUES (CURRENT_TIMESTAMP, 'before-reset')"
+        )
+    drop_everything(engine)
+    assert current_revision(engine) is None
+    upgrade_to_head(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT COUNT(*) FROM audit_log").scalar_one() == 0
+    engine.dispose()
