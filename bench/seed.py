@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from seeds.population import generate_city
 from sqlalchemy import Column, MetaData, Table, text
 
-from data_access.bulk import load_frame
+from data_access.bulk import bulk_load
 from data_access.engine import make_engine
 from data_access.models import Base
 from seeds.city import facility_frame, facility_input_frame, org_unit_frames, seed_database, ward_frame
+from seeds.population import generate_city
 
 
 def peak_rss_mb() -> float:
@@ -53,8 +53,8 @@ def bare_load_floor(engine, scale: float, seed: int, today: dt.date) -> tuple[fl
     bare.drop_all(engine)
     bare.create_all(engine)
     started = time.perf_counter()
-    with engine.begin() as connection:
-        rows = sum(load_frame(connection, table, frame) for table, frame in frames.items())
+    with bulk_load(engine) as bulk:
+        rows = sum(bulk.load(table, frame) for table, frame in frames.items())
     seconds = time.perf_counter() - started
     bare.drop_all(engine)
     return seconds, rows

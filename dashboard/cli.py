@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _DBAPIError as error:
         print(f"error: database error: {_first_line(error.orig)}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -16,9 +16,15 @@ from data_access.scope import Principal
 PRINCIPAL_KEY = "principal"
 
 
-@st.cache_resource
 def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or database_url())
+    # Resolve the URL before the cache so the cache key is the real URL: tests (AppTest) point one
+    # process at several databases through DATABASE_URL.
+    return _engine_for(url or database_url())
+
+
+@st.cache_resource
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
 
 
 def current_principal() -> Principal:

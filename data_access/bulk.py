@@ -1,87 +1,194 @@
-"""Fast bulk loading of polars frames into the mapped tables.
+"""Fast, all-or-nothing bulk loading of polars frames into the mapped tables.
 
-PostgreSQL: polars writes CSV in chunks and ``COPY … FROM STDIN`` streams it (the fast path; see
-stack-notes). SQLite: ``executemany`` over typed Python rows inside the caller's single
-transaction. Either way the caller's transaction makes a load all-or-nothing.
+PostgreSQL: polars writes CSV in chunks and ``COPY … FROM STDIN`` streams it, inside one
+SQLAlchemy transaction. SQLite: ADBC ingests Arrow batches (≈3.5× faster than ``executemany``,
+see stack-notes) on one ADBC connection in one transaction; foreign keys are verified with
+``PRAGMA foreign_key_check`` before commit. Either way a failure leaves nothing behind.
 
-Frames must use the tables' column names; values are converted here to what SQLAlchemy itself
-would store (ISO dates, naive-UTC datetimes on SQLite), so ORM reads see exactly what the ORM writes.
+Frames must use the tables' column names; values are converted to what SQLAlchemy itself would
+store (ISO dates, naive-UTC datetimes on SQLite, JSON as text), so ORM reads see exactly what the
+ORM writes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import polars as pl
-from sqlalchemy import JSON, Connection, Table
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
+from sqlalchemy import JSON, Connection, Engine, Table
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex, ExecutableDDLElement
 
 from data_access.models import Base
 
 CHUNK_ROWS = 250_000
+RowCallback = Callable[[int], None]
 
 
 def table_named(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-def load_frame(
-    connection: Connection,
-    table: str | Table,
-    frame: pl.DataFrame,
-    on_rows: Callable[[int], None] | None = None,
-) -> int:
-    """Append ``frame`` to ``table`` (a mapped table's name, or a Table) inside the open transaction."""
-    if frame.height == 0:
-        return 0
-    table = table_named(table) if isinstance(table, str) else table
-    unknown = set(frame.columns) - set(table.columns.keys())
-    if unknown:
-        raise ValueError(f"{table.name}: frame has columns the table lacks: {sorted(unknown)}")
-    frame = _encode_json_columns(table, frame)
-    loader = _copy_postgres if connection.dialect.name == "postgresql" else _insert_sqlite
-    driver_error = connection.dialect.loaded_dbapi.Error
-    for start in range(0, frame.height, CHUNK_ROWS):
-        chunk = frame.slice(start, CHUNK_ROWS)
+class BulkLoad:
+    """One open bulk transaction. Use ``bulk_load(engine)`` to get one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect_name = engine.dialect.name
+
+    def load(self, table: str | Table, frame: pl.DataFrame, on_rows: RowCallback | None = None) -> int:
+        """Append ``frame`` to ``table`` (a mapped table's name, or a Table)."""
+        if frame.height == 0:
+            return 0
+        table = table_named(table) if isinstance(table, str) else table
+        unknown = set(frame.columns) - set(table.columns.keys())
+        if unknown:
+            raise ValueError(f"{table.name}: frame has columns the table lacks: {sorted(unknown)}")
+        frame = _encode_json_columns(table, frame)
+        for start in range(0, frame.height, CHUNK_ROWS):
+            chunk = frame.slice(start, CHUNK_ROWS)
+            self._write(table, chunk)
+            if on_rows:
+                on_rows(chunk.height)
+        return frame.height
+
+    def execute(self, statement: str | ExecutableDDLElement) -> None:
+        raise NotImplementedError
+
+    def scalar(self, sql: str) -> object:
+        raise NotImplementedError
+
+    def _write(self, table: Table, chunk: pl.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _compile(self, statement: str | ExecutableDDLElement) -> str:
+        return (
+            statement if isinstance(statement, str) else str(statement.compile(dialect=self.engine.dialect))
+        )
+
+
+class _PostgresBulkLoad(BulkLoad):
+    def __init__(self, engine: Engine, connection: Connection) -> None:
+        super().__init__(engine)
+        self.connection = connection
+
+    def execute(self, statement: str | ExecutableDDLElement) -> None:
+        self.connection.exec_driver_sql(self._compile(statement))
+
+    def scalar(self, sql: str) -> object:
+        return self.connection.exec_driver_sql(sql).scalar()
+
+    def _write(self, table: Table, chunk: pl.DataFrame) -> None:
+        columns = ", ".join(f'"{c}"' for c in chunk.columns)
+        csv_bytes = chunk.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
+        raw = self.connection.connection.driver_connection  # psycopg, same transaction
+        driver_error = self.connection.dialect.loaded_dbapi.Error
         try:
-            loader(connection, table, chunk)
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy,
+            ):
+                copy.write(csv_bytes)
         except driver_error as error:
-            # The fast paths talk to the driver directly: wrap its error as SQLAlchemy would, so
-            # callers catch one family of exceptions (IntegrityError, OperationalError, …).
-            raise DBAPIError.instance(f"bulk load into {table.name}", None, error, driver_error) from error
-        if on_rows:
-            on_rows(chunk.height)
-    return frame.height
+            # COPY talks to the driver directly: wrap its error as SQLAlchemy would.
+            raise DBAPIError.instance(f"COPY {table.name}", None, error, driver_error) from error
+
+
+class _SqliteBulkLoad(BulkLoad):
+    def __init__(self, engine: Engine, connection) -> None:
+        super().__init__(engine)
+        self.connection = connection
+
+    def execute(self, statement: str | ExecutableDDLElement) -> None:
+        with self._guard("execute"), self.connection.cursor() as cursor:
+            cursor.execute(self._compile(statement))
+
+    def scalar(self, sql: str) -> object:
+        with self._guard("query"), self.connection.cursor() as cursor:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def _write(self, table: Table, chunk: pl.DataFrame) -> None:
+        chunk = chunk.with_columns(_sqlite_storage_expr(chunk, name) for name in chunk.columns)
+        with self._guard(f"ingest {table.name}"), self.connection.cursor() as cursor:
+            cursor.adbc_ingest(table.name, chunk.to_arrow(), mode="append")
+
+    def verify_foreign_keys(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_key_check")
+            violations = cursor.fetchall()
+        if violations:
+            table, rowid, parent, _ = violations[0]
+            raise IntegrityError(
+                "PRAGMA foreign_key_check",
+                None,
+                Exception(f"{len(violations)} foreign key violation(s), e.g. {table} row {rowid} → {parent}"),
+            )
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        import adbc_driver_manager.dbapi as adbc_dbapi
+
+        try:
+            yield
+        except adbc_dbapi.Error as error:
+            # The ADBC SQLite driver reports constraint failures as InternalError; name them honestly.
+            if "constraint failed" in str(error):
+                raise IntegrityError(what, None, error) from error
+            raise DBAPIError.instance(what, None, error, adbc_dbapi.Error) from error
 
 
 @contextmanager
-def load_mode(connection: Connection, table_names: list[str]) -> Iterator[None]:
+def bulk_load(engine: Engine) -> Iterator[BulkLoad]:
+    """One all-or-nothing bulk transaction on ``engine``: commit on success, roll back on error."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            yield _PostgresBulkLoad(engine, connection)
+        return
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    engine.dispose()  # no pooled SQLAlchemy connection may hold a lock while ADBC writes
+    connection = adbc_sqlite.connect(engine.url.database)
+    try:
+        writer = _SqliteBulkLoad(engine, connection)
+        writer.execute("PRAGMA cache_size = -262144")  # 256 MB: index rebuilds stay in memory
+        yield writer
+        writer.verify_foreign_keys()
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+
+
+@contextmanager
+def load_mode(bulk: BulkLoad, table_names: list[str]) -> Iterator[None]:
     """Drop secondary indexes (and, on PostgreSQL, foreign keys) of the tables, then rebuild them.
 
     Maintaining indexes and checking foreign keys row by row costs 2–4× the load itself at
-    millions of rows; one rebuild (and one validation pass per foreign key) afterwards is far
-    cheaper. DDL is transactional on both engines, so a failure restores everything.
+    millions of rows; one rebuild (and one validation per foreign key) afterwards is far cheaper.
+    DDL is transactional on both engines, so a failure restores everything.
     """
     tables = [table_named(name) for name in table_names]
     foreign_keys = (
         [fk for table in tables for fk in table.foreign_key_constraints]
-        if connection.dialect.name == "postgresql"
+        if bulk.dialect_name == "postgresql"
         else []
     )
     indexes = [index for table in tables for index in table.indexes]
     for fk in foreign_keys:
-        connection.execute(DropConstraint(fk))
+        bulk.execute(DropConstraint(fk))
     for index in indexes:
-        connection.execute(DropIndex(index))
+        bulk.execute(DropIndex(index))
     yield
     for index in indexes:
-        connection.execute(CreateIndex(index))
+        bulk.execute(CreateIndex(index))
     for fk in foreign_keys:
-        connection.execute(AddConstraint(fk))
+        bulk.execute(AddConstraint(fk))
 
 
 def _encode_json_columns(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
@@ -101,35 +208,18 @@ def _json_text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _copy_postgres(connection: Connection, table: Table, chunk: pl.DataFrame) -> None:
-    columns = ", ".join(f'"{c}"' for c in chunk.columns)
-    csv_bytes = chunk.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
-    statement = f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)'
-    raw = connection.connection.driver_connection  # psycopg Connection, same transaction
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(csv_bytes)
-
-
-def _insert_sqlite(connection: Connection, table: Table, chunk: pl.DataFrame) -> None:
-    chunk = chunk.with_columns(_sqlite_storage_expr(chunk, name) for name in chunk.columns)
-    placeholders = ", ".join("?" for _ in chunk.columns)
-    columns = ", ".join(f'"{c}"' for c in chunk.columns)
-    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({placeholders})'
-    connection.connection.driver_connection.executemany(sql, chunk.iter_rows())
-
-
 def _sqlite_storage_expr(chunk: pl.DataFrame, name: str) -> pl.Expr:
-    """The text SQLAlchemy's SQLite dialect stores for dates and datetimes."""
+    """What SQLAlchemy's SQLite dialect stores: ISO text dates, naive-UTC text datetimes, 0/1."""
     dtype = chunk.schema[name]
+    column = pl.col(name)
     if dtype == pl.Date:
-        return pl.col(name).dt.strftime("%Y-%m-%d")
+        return column.dt.strftime("%Y-%m-%d")
     if isinstance(dtype, pl.Datetime):
-        column = pl.col(name)
         if dtype.time_zone is not None:
             column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         return column.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-    return pl.col(name)
-
-
-def utc_timestamp(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC)
+    if dtype == pl.Boolean:
+        return column.cast(pl.Int8)
+    if dtype == pl.Null:
+        return column.cast(pl.String)
+    return column

@@ -20,9 +20,14 @@ _FACILITY_KEYS = {
 
 
 def living_in_city_on(day: dt.date):
-    """Residents living or working stably in Hà Nội on ``day`` (the KPI denominator too)."""
-    return (Resident.resident_since <= day) & or_(
-        Resident.resident_until.is_(None), Resident.resident_until > day
+    """Residents living or working stably in Hà Nội on ``day`` (the KPI denominator too).
+
+    A row merged into another by data cleaning is the same person counted twice: excluded.
+    """
+    return (
+        (Resident.resident_since <= day)
+        & or_(Resident.resident_until.is_(None), Resident.resident_until > day)
+        & Resident.merged_into_id.is_(None)
     )
 
 

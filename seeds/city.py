@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine
 from tqdm import tqdm
 
-from data_access.bulk import load_frame, load_mode
-from data_access.models import Base, OrgUnit, Resident
+from data_access.bulk import BulkLoad, bulk_load, load_mode
+from data_access.models import Base
 from data_access.schema import drop_everything, upgrade_to_head
 from seeds.demo_users import demo_account_frames
 from seeds.facilities import hanoi_facilities
@@ -118,34 +118,31 @@ def seed_database(
         ("account_scope", scopes),
     ]
     total = sum(frame.height for _, frame in plan)
-    with _stage(report, "load"), engine.begin() as connection:
-        _ensure_empty(connection)
+    with _stage(report, "load"), bulk_load(engine) as bulk:
+        _ensure_empty(bulk)
         with tqdm(total=total, unit="rows", unit_scale=True, disable=not progress, desc="seed") as bar:
-            with load_mode(connection, BULK_TABLES):
+            with load_mode(bulk, BULK_TABLES):
                 for table, frame in plan:
                     bar.set_postfix_str(table)
-                    report.rows[table] = load_frame(connection, table, frame, on_rows=bar.update)
-            _reset_sequences(connection, [table for table, _ in plan])
+                    report.rows[table] = bulk.load(table, frame, on_rows=bar.update)
+            _reset_sequences(bulk, [table for table, _ in plan])
     report.demo_logins = accounts["username"].to_list() if demo_users else []
     return report
 
 
-def _ensure_empty(connection: Connection) -> None:
-    has_data = connection.scalar(select(func.count()).select_from(OrgUnit)) or connection.scalar(
-        select(func.count()).select_from(Resident)
-    )
-    if has_data:
+def _ensure_empty(bulk: BulkLoad) -> None:
+    if bulk.scalar("SELECT EXISTS (SELECT 1 FROM org_unit) OR EXISTS (SELECT 1 FROM resident)"):
         raise DatabaseNotEmptyError("the database already holds data; pass --replace to wipe it first")
 
 
-def _reset_sequences(connection: Connection, tables: list[str]) -> None:
+def _reset_sequences(bulk: BulkLoad, tables: list[str]) -> None:
     """Explicit ids were loaded: move PostgreSQL's sequences past them so later inserts work."""
-    if connection.dialect.name != "postgresql":
+    if bulk.dialect_name != "postgresql":
         return
     for table in tables:
         if "id" not in Base.metadata.tables[table].columns:
             continue
-        connection.exec_driver_sql(
+        bulk.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false) '
             f"WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from data_access.models.base import Base
 from data_access.types import UTCDateTime, bigintpk, created_at, intpk
@@ -87,3 +87,22 @@ class AuditLog(Base):
     target_id: Mapped[str | None] = mapped_column(String(64))
     scope: Mapped[str | None] = mapped_column(String(255))  # the actor's scope, as text, at the time
     details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit row (the database refuses it too)."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context, _instances) -> None:
+    # Registered on the Session class so every session in the process is covered, whoever made it.
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, AuditLog) and (instance in session.deleted or session.is_modified(instance)):
+            raise AuditLogIsAppendOnly("audit_log rows cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state) -> None:
+    # ORM-enabled update()/delete() statements bypass before_flush; catch them here.
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditLog for m in state.all_mappers):
+        raise AuditLogIsAppendOnly("audit_log rows cannot be changed or deleted")

@@ -19,9 +19,15 @@ class CleaningRule(Base):
     name_en: Mapped[str] = mapped_column(String(255))
     explanation_vi: Mapped[str] = mapped_column(Text)
     suggested_fix_vi: Mapped[str] = mapped_column(Text)
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    suggested_fix_en: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[int] = mapped_column(Integer, default=2)  # 1 = highest priority
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True: an open item of this rule means the record is not "standardised" (P1_RECORDS_STANDARDISED)
+    standardisation: Mapped[bool] = mapped_column(Boolean, default=False)
     params: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
 
 
 class CleaningItem(Base):
@@ -32,7 +38,10 @@ class CleaningItem(Base):
     """
 
     __tablename__ = "cleaning_item"
-    __table_args__ = (Index("ix_cleaning_item_district_status", "district_id", "status", "rule_id"),)
+    __table_args__ = (
+        Index("ix_cleaning_item_district_status", "district_id", "status", "rule_id"),
+        Index("ix_cleaning_item_facility_status", "assigned_facility_id", "status"),
+    )
 
     id: Mapped[bigintpk]
     fingerprint: Mapped[str] = mapped_column(String(96), unique=True)
@@ -45,11 +54,13 @@ class CleaningItem(Base):
     priority: Mapped[int] = mapped_column(Integer, default=2)
     score: Mapped[float | None] = mapped_column(Float)
     details: Mapped[dict | None] = mapped_column(JSON)  # field-level explanation
-    assigned_facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), index=True)
+    assigned_facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     opened_at: Mapped[created_at]
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[str | None] = mapped_column(String(255))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # last scan that raised it
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

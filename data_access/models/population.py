@@ -43,6 +43,9 @@ class Resident(Base):
     resident_until: Mapped[dt.date | None] = mapped_column(Date)  # exclusive: moved out or died
     deceased_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[created_at]
+    # Set when a cleaning merge folded this row into another resident (undo clears it); such rows are
+    # kept for history and excluded from scans and counts.
+    merged_into_id: Mapped[int | None] = mapped_column(BigIntPK, ForeignKey("resident.id"), index=True)
 
 
 class HealthRecord(Base):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from data_access.bulk import load_frame, load_mode
+from data_access.bulk import bulk_load, load_mode
 from data_access.engine import session_factory
 from data_access.models import AuditLog, OrgUnit, Resident
 
@@ -50,11 +50,10 @@ def _residents(n: int) -> pl.DataFrame:
 
 
 def test_bulk_load_round_trips_through_the_orm(engine) -> None:
-    with engine.begin() as connection, load_mode(connection, ["resident"]):
-        load_frame(connection, "org_unit", _org_unit())
-        load_frame(connection, "resident", _residents(9))
-        load_frame(
-            connection,
+    with bulk_load(engine) as bulk, load_mode(bulk, ["resident"]):
+        bulk.load("org_unit", _org_unit())
+        bulk.load("resident", _residents(9))
+        bulk.load(
             "audit_log",
             pl.DataFrame(
                 {
@@ -82,9 +81,9 @@ def test_load_mode_restores_indexes(engine) -> None:
     from sqlalchemy import inspect
 
     before = {ix["name"] for ix in inspect(engine).get_indexes("resident")}
-    with engine.begin() as connection, load_mode(connection, ["resident"]):
-        load_frame(connection, "org_unit", _org_unit())
-        load_frame(connection, "resident", _residents(3))
+    with bulk_load(engine) as bulk, load_mode(bulk, ["resident"]):
+        bulk.load("org_unit", _org_unit())
+        bulk.load("resident", _residents(3))
     after = {ix["name"] for ix in inspect(engine).get_indexes("resident")}
     assert before == after and "ix_resident_cccd" in after
 
@@ -92,15 +91,23 @@ def test_load_mode_restores_indexes(engine) -> None:
 def test_failed_load_leaves_nothing_behind(engine) -> None:
     """Foreign keys are still enforced in load mode (rebuilt and validated after the load)."""
     bad = _residents(3).with_columns(pl.lit(999).alias("ward_id"))  # no such org unit
-    with pytest.raises(IntegrityError), engine.begin() as connection:
-        load_frame(connection, "org_unit", _org_unit())
-        with load_mode(connection, ["resident"]):
-            load_frame(connection, "resident", bad)
+    with pytest.raises(IntegrityError), bulk_load(engine) as bulk:
+        bulk.load("org_unit", _org_unit())
+        with load_mode(bulk, ["resident"]):
+            bulk.load("resident", bad)
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(OrgUnit)) == 0
         assert session.scalar(select(func.count()).select_from(Resident)) == 0
 
 
 def test_unknown_column_is_refused(engine) -> None:
-    with pytest.raises(ValueError, match="columns the table lacks"), engine.begin() as connection:
-        load_frame(connection, "org_unit", _org_unit().with_columns(pl.lit(1).alias("bogus")))
+    with pytest.raises(ValueError, match="columns the table lacks"), bulk_load(engine) as bulk:
+        bulk.load("org_unit", _org_unit().with_columns(pl.lit(1).alias("bogus")))
+
+
+def test_duplicate_key_fails_the_whole_load(engine) -> None:
+    with pytest.raises(IntegrityError), bulk_load(engine) as bulk:
+        bulk.load("org_unit", _org_unit())
+        bulk.load("org_unit", _org_unit())
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(OrgUnit)) == 0

@@ -1,0 +1,112 @@
+"""Rules are data: ``cleaning/rules.toml`` seeds the ``cleaning_rule`` table, which the city
+administrator then edits in the application (texts, severity, on/off, parameters)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, select
+
+from data_access.models import CleaningRule
+from data_access.types import utcnow
+
+RULES_FILE = Path(__file__).with_name("rules.toml")
+
+# Rule ids the detectors implement. A rule in the table that is not here is ignored by the scan.
+ROW_RULES = (
+    "cccd_format",
+    "cccd_century_sex",
+    "cccd_birth_year",
+    "bhxh_format",
+    "bhyt_format",
+    "bhyt_bhxh_mismatch",
+    "missing_field",
+    "impossible_date",
+    "address_unresolved",
+    "address_ward_mismatch",
+    "verification_mismatch",
+    "deceased_active",
+    "moved_out_active",
+    "invalid_facility_code",
+)
+DUPLICATE_RULE = "duplicate"
+ALL_RULES = (*ROW_RULES, DUPLICATE_RULE)
+
+EDITABLE_FIELDS = (
+    "name_vi",
+    "name_en",
+    "explanation_vi",
+    "explanation_en",
+    "suggested_fix_vi",
+    "suggested_fix_en",
+    "severity",
+    "enabled",
+    "standardisation",
+    "params",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name_vi: str
+    name_en: str
+    explanation_vi: str
+    suggested_fix_vi: str
+    explanation_en: str | None = None
+    suggested_fix_en: str | None = None
+    severity: int = 2
+    enabled: bool = True
+    standardisation: bool = False
+    params: dict = field(default_factory=dict)
+
+    def param(self, name: str, default):
+        return (self.params or {}).get(name, default)
+
+
+def load_rules_file(path: Path = RULES_FILE) -> dict[str, Rule]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    rules = {}
+    for rule_id, spec in data["rules"].items():
+        unknown = set(spec) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"{path.name}: rule {rule_id}: unknown keys {sorted(unknown)}")
+        rules[rule_id] = Rule(id=rule_id, **spec)
+    return rules
+
+
+def sync_rules(connection: Connection, path: Path = RULES_FILE, overwrite: bool = False) -> list[str]:
+    """Insert rules the table lacks (``overwrite``: also reset existing ones to the file). Returns ids."""
+    existing = set(connection.scalars(select(CleaningRule.id)))
+    changed = []
+    table = CleaningRule.__table__
+    for rule in load_rules_file(path).values():
+        values = {name: getattr(rule, name) for name in EDITABLE_FIELDS}
+        values["params"] = rule.params or None
+        if rule.id not in existing:
+            connection.execute(table.insert().values(id=rule.id, **values))
+            changed.append(rule.id)
+        elif overwrite:
+            connection.execute(
+                table.update().where(table.c.id == rule.id).values(**values, updated_at=utcnow())
+            )
+            changed.append(rule.id)
+    return changed
+
+
+def load_rules(connection: Connection) -> dict[str, Rule]:
+    """The rules as the administrator has set them (the table), in id order."""
+    rules = {}
+    for row in connection.execute(select(CleaningRule).order_by(CleaningRule.id)).mappings():
+        values = {name: row[name] for name in ("id", *EDITABLE_FIELDS)}
+        values["params"] = values["params"] or {}
+        rules[row["id"]] = Rule(**values)
+    return rules
+
+
+def ensure_rules(engine: Engine) -> dict[str, Rule]:
+    with engine.begin() as connection:
+        sync_rules(connection)
+        return load_rules(connection)

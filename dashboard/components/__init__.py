@@ -1,0 +1,1 @@
+"""Shared UI building blocks reused by every page (export, and later KPI cards, filter bar …)."""

@@ -1,0 +1,81 @@
+"""KPI tables: the sortable league table and plain breakdowns, each with an Excel download.
+
+Owns the session keys it is given (``key`` prefix): ``<key>_sort``, ``<key>_download``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard.components.export import XLSX_MIME, excel_bytes
+from dashboard.components.kpi_card import status_label
+from dashboard.i18n import current_language, t
+from kpis.catalogue import Kpi
+
+SORT_EXTRA = ("kpis_overdue", "max_days_overdue", "max_days_late", "kpis_not_met")
+
+
+def league_table(frame: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title: str, file_stem: str) -> None:
+    """Units × KPI values; sortable by any KPI or by delay. Native column clicks sort too."""
+    lang = current_language()
+    kpi_columns = [k for k in kpis if k.id in frame.columns]
+    options = [*SORT_EXTRA, *(k.id for k in kpi_columns)]
+    names = {k.id: k.name(lang) for k in kpi_columns} | {c: t(f"kpi.col.{c}") for c in SORT_EXTRA}
+    sort_by = st.selectbox(t("kpi.league.sort"), options, format_func=names.get, key=f"{key}_sort")
+    if frame.height and sort_by in frame.columns:
+        descending = sort_by in SORT_EXTRA
+        frame = frame.sort(sort_by, descending=descending, nulls_last=True)
+    shown = frame.drop("unit_id", strict=False).rename(
+        {c: names.get(c, t(f"kpi.col.{c}")) for c in frame.columns if c != "unit_id"}
+    )
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.download_button(
+        t("common.export_excel"),
+        data=excel_bytes(shown, title),
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_download",
+    )
+
+
+def breakdown_table(frame: pl.DataFrame, *, key: str, title: str, file_stem: str) -> None:
+    """A KPI breakdown (code, name, numerator, denominator, value, status, …) with translated headers."""
+    if "value" in frame.columns:
+        frame = frame.with_columns((pl.col("value") * 100).round(1))
+    if "status" in frame.columns:
+        frame = frame.with_columns(pl.col("status").map_elements(status_label, return_dtype=pl.String))
+    if "kpi_id" in frame.columns:
+        frame = frame.rename({"kpi_id": "kpi"})
+    shown = frame.rename({c: t(f"kpi.col.{c}") for c in frame.columns})
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.download_button(
+        t("common.export_excel"),
+        data=excel_bytes(shown, title),
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_download",
+    )
+
+
+def kpi_status_table(
+    table: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title: str, file_stem: str
+) -> None:
+    """One row per KPI for one unit/scope total."""
+    lang = current_language()
+    names = {k.id: k.name(lang) for k in kpis}
+    frame = table.select(
+        pl.col("kpi_id").replace_strict(names, default=pl.col("kpi_id")).alias("kpi"),
+        "phase",
+        "numerator",
+        "denominator",
+        "value",
+        (pl.col("target") * 100).alias("target"),
+        "deadline",
+        "status",
+        "projected_date",
+        "days_late",
+        "days_overdue",
+        (pl.col("rate_needed") * 100).round(3).alias("rate_needed"),
+    )
+    breakdown_table(frame, key=key, title=title, file_stem=file_stem)

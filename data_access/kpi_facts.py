@@ -1,0 +1,749 @@
+"""KPI fact queries: the refresh (source rows → dated increments, aggregated in SQL) and scoped reads.
+
+The refresh of one source is ONE ``INSERT … SELECT`` whose SELECT reads the source table once: every
+row is crossed with a tiny key table (one key per interval edge) and ``CASE key`` picks the edge's day
+and sign, then ``GROUP BY measure, ward, facility, day`` sums the increments — the database does all
+the work and no source row travels to Python. Measure semantics: ``kpis/measures.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
+
+from data_access.models import (
+    Account,
+    AdminChangeEvent,
+    CleaningItem,
+    Evaluation,
+    Facility,
+    FacilityDailySubmission,
+    HealthRecord,
+    KpiCurrentTotal,
+    KpiDailyFact,
+    KpiRefreshState,
+    OrgUnit,
+    OrgUnitMapping,
+    Resident,
+)
+from data_access.models.enums import CleaningStatus, EvaluationStatus, OrgLevel, VerificationStatus
+from data_access.scope import Scope, scope_clause
+from data_access.types import utcnow
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+F = KpiDailyFact
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dialect helpers: the same date arithmetic on SQLite (ISO text dates) and PostgreSQL (date type)
+
+
+class _Sql:
+    def __init__(self, dialect_name: str) -> None:
+        self.sqlite = dialect_name == "sqlite"
+
+    def add_days(self, day, n: int):
+        if self.sqlite:
+            return type_coerce(func.date(day, f"{int(n):+d} days"), Date)
+        return type_coerce(day + literal_column(str(int(n))), Date)
+
+    def later(self, a, b):
+        """max(a, b); NULL when either is missing ("not happened yet")."""
+        greatest = func.max(a, b) if self.sqlite else func.greatest(a, b)
+        return case((or_(a.is_(None), b.is_(None)), null()), else_=type_coerce(greatest, Date))
+
+    def earlier_end(self, a, b):
+        """min(a, b) of two interval ends where NULL means open-ended."""
+        least = func.min(a, b) if self.sqlite else func.least(a, b)
+        return case((a.is_(None), b), (b.is_(None), a), else_=type_coerce(least, Date))
+
+    def local_date(self, ts):
+        if self.sqlite:  # UTC stored naive; Vietnam has no DST
+            return type_coerce(func.date(ts, "+7 hours"), Date)
+        return cast(func.timezone(LOCAL_TZ, ts), Date)
+
+
+class _CrossJoin(Join):
+    """``source CROSS JOIN keys``: on SQLite this forces the source table to be the outer loop (read
+    once), instead of the planner re-scanning it once per key."""
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin)
+def _compile_cross_join(element, compiler, **kw):
+    from_linter = kw.get("from_linter")
+    if from_linter is not None:  # a deliberate cartesian product: tell the linter the two sides are joined
+        from_linter.edges.update(
+            itertools.product(_flatten(element.left._from_objects), element.right._from_objects)
+        )
+    kw["asfrom"] = True
+    left = compiler.process(element.left, **kw)
+    right = compiler.process(element.right, **kw)
+    return f"{left} CROSS JOIN {right}"
+
+
+def _flatten(froms):
+    for item in froms:
+        if isinstance(item, Join):
+            yield from _flatten([item.left, item.right])
+        else:
+            yield item
+
+
+def _date(value: dt.date):
+    return literal(value, Date)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The row counts for ``measure`` on days in [start, end); ``cond`` filters rows."""
+
+    measure: str
+    start: object
+    end: object = None
+    cond: object = None
+
+
+@dataclass(frozen=True)
+class Point:
+    """The row adds ``weight`` to ``measure`` on ``day`` (and stays: cumulative)."""
+
+    measure: str
+    day: object
+    weight: object = 1
+    cond: object = None
+
+
+@dataclass(frozen=True)
+class SourceQuery:
+    from_: object  # selectable / join
+    where: tuple
+    ward: object
+    district: object
+    facility: object
+    facility_type: object
+    edges: tuple[Interval | Point, ...]
+
+
+def _edges(edges: Sequence[Interval | Point]) -> list[tuple[str, object, object]]:
+    """(measure, day-or-NULL, delta) per key."""
+    keys: list[tuple[str, object, object]] = []
+    for edge in edges:
+        if isinstance(edge, Point):
+            ok = edge.day.is_not(None) if edge.cond is None else and_(edge.cond, edge.day.is_not(None))
+            weight = literal(edge.weight, Integer) if isinstance(edge.weight, int) else edge.weight
+            keys.append((edge.measure, case((ok, edge.day), else_=null()), weight))
+            continue
+        valid = [edge.start.is_not(None)]
+        if edge.cond is not None:
+            valid.append(edge.cond)
+        if edge.end is not None:
+            valid.append(or_(edge.end.is_(None), edge.start < edge.end))
+        keys.append((edge.measure, case((and_(*valid), edge.start), else_=null()), literal(1, Integer)))
+        if edge.end is not None:
+            keys.append(
+                (
+                    edge.measure,
+                    case((and_(*valid, edge.end.is_not(None)), edge.end), else_=null()),
+                    literal(-1, Integer),
+                )
+            )
+    return keys
+
+
+def _increments_select(source: SourceQuery, since: dt.date | None):
+    keys = _edges(source.edges)
+    key_table = union_all(*[select(literal(i, Integer).label("k")) for i in range(len(keys))]).subquery(
+        "kpi_keys"
+    )
+    k = key_table.c.k
+    measure = case({i: literal(m, String) for i, (m, _, _) in enumerate(keys)}, value=k)
+    day = case({i: d for i, (_, d, _) in enumerate(keys)}, value=k)
+    delta = case({i: w for i, (_, _, w) in enumerate(keys)}, value=k)
+    inner = (
+        select(
+            measure.label("measure"),
+            source.ward.label("ward_id"),
+            source.facility.label("facility_id"),
+            type_coerce(day, Date).label("day"),
+            source.district.label("district_id"),
+            source.facility_type.label("facility_type"),
+            delta.label("delta"),
+        )
+        .select_from(_CrossJoin(source.from_, key_table, true()))
+        .where(*source.where)
+        .subquery("kpi_edges")
+    )
+    conditions = [inner.c.day.is_not(None)]
+    if since is not None:
+        conditions.append(inner.c.day >= _date(since))
+    total = func.sum(inner.c.delta)
+    return (
+        select(
+            inner.c.measure,
+            inner.c.ward_id,
+            inner.c.facility_id,
+            inner.c.day,
+            inner.c.district_id,
+            inner.c.facility_type,
+            total,
+        )
+        .where(*conditions)
+        .group_by(
+            inner.c.measure,
+            inner.c.ward_id,
+            inner.c.facility_id,
+            inner.c.day,
+            inner.c.district_id,
+            inner.c.facility_type,
+        )
+        .having(total != 0)
+    )
+
+
+_FACT_COLUMNS = ["measure", "ward_id", "facility_id", "day", "district_id", "facility_type", "delta"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sources
+
+
+def _population(sql: _Sql) -> SourceQuery:
+    r, h = Resident, HealthRecord
+    # coalesce(): a full scan beats walking the merged_into_id index over (nearly) every row
+    where = (func.coalesce(r.merged_into_id, 0) == 0,) if hasattr(r, "merged_into_id") else ()
+    insured = and_(r.bhyt_card.is_not(None), r.bhyt_card != "")
+    s, u = r.resident_since, r.resident_until
+    check_end = sql.add_days(h.last_health_check_on, 365)
+    return SourceQuery(
+        from_=r.__table__.outerjoin(h.__table__, h.resident_id == r.id),
+        where=where,
+        ward=r.ward_id,
+        district=r.district_id,
+        facility=literal(0, Integer),
+        facility_type=literal("", String),
+        edges=(
+            Interval("residents", s, u),
+            Interval("residents_with_record", sql.later(s, h.created_on), u),
+            Interval("residents_vaccination_loaded", sql.later(s, h.vaccination_loaded_on), u),
+            Interval(
+                "residents_health_check_12m",
+                sql.later(s, h.last_health_check_on),
+                sql.earlier_end(u, check_end),
+            ),
+            Interval("records", h.created_on, h.closed_on),
+            Interval("records_standardised", sql.later(h.created_on, h.standardised_on), h.closed_on),
+            Interval(
+                "records_verified",
+                sql.later(h.created_on, h.verified_on),
+                h.closed_on,
+                h.verification_status == VerificationStatus.VERIFIED.value,
+            ),
+            Interval("records_vneid_shared", sql.later(h.created_on, h.vneid_shared_on), h.closed_on),
+            Interval("records_insured", h.created_on, h.closed_on, insured),
+            Interval(
+                "records_insured_linked", sql.later(h.created_on, h.bhyt_linked_on), h.closed_on, insured
+            ),
+        ),
+    )
+
+
+def _facility(sql: _Sql, epoch: dt.date) -> SourceQuery:
+    f = Facility
+    return SourceQuery(
+        from_=f.__table__,
+        where=(),
+        ward=f.ward_id,
+        district=f.district_id,
+        facility=f.id,
+        facility_type=f.facility_type,
+        edges=(
+            Point("facility_registered", _date(epoch)),
+            Point("facility_account_issued", f.account_issued_on),
+            Point("facility_staff_trained", f.staff_trained_on),
+            Point("facility_licensed", _date(epoch), cond=f.is_licensed),
+            Point("facility_connected", f.first_data_sent_on, cond=f.is_licensed),
+        ),
+    )
+
+
+def _submission_counts(sql: _Sql) -> SourceQuery:
+    s, f = FacilityDailySubmission, Facility
+    return SourceQuery(
+        from_=s.__table__.join(f.__table__, f.id == s.facility_id),
+        where=(),
+        ward=f.ward_id,
+        district=f.district_id,
+        facility=f.id,
+        facility_type=f.facility_type,
+        edges=(
+            Point("submissions_received", s.day, s.received),
+            Point("submissions_accepted", s.day, s.accepted),
+        ),
+    )
+
+
+def _submission_runs(sql: _Sql) -> SourceQuery:
+    """Facilities reporting in the last 30 days: merge each facility's [day, day+30) windows into runs."""
+    s, f = FacilityDailySubmission, Facility
+    window = {"partition_by": s.facility_id, "order_by": s.day}
+    days = (
+        select(
+            s.day.label("day"),
+            func.lag(s.day).over(**window).label("prev_day"),
+            func.lead(s.day).over(**window).label("next_day"),
+            f.id.label("facility_id"),
+            f.ward_id.label("ward_id"),
+            f.district_id.label("district_id"),
+            f.facility_type.label("facility_type"),
+        )
+        .join(f, f.id == s.facility_id)
+        .where(
+            s.received > 0, f.is_licensed, f.first_data_sent_on.is_not(None), s.day >= f.first_data_sent_on
+        )
+        .subquery("submission_days")
+    )
+    d = days.c
+    day, prev, nxt = type_coerce(d.day, Date), type_coerce(d.prev_day, Date), type_coerce(d.next_day, Date)
+    return SourceQuery(
+        from_=days,
+        where=(),
+        ward=d.ward_id,
+        district=d.district_id,
+        facility=d.facility_id,
+        facility_type=d.facility_type,
+        edges=(
+            Point("facility_reporting_30d", day, 1, or_(prev.is_(None), day > sql.add_days(prev, 30))),
+            Point(
+                "facility_reporting_30d",
+                sql.add_days(day, 30),
+                -1,
+                or_(nxt.is_(None), nxt > sql.add_days(day, 30)),
+            ),
+        ),
+    )
+
+
+def _cleaning(sql: _Sql) -> SourceQuery:
+    c = CleaningItem
+    closed = sql.local_date(c.closed_at)
+    return SourceQuery(
+        from_=c.__table__,
+        where=(),
+        ward=c.ward_id,
+        district=c.district_id,
+        facility=literal(0, Integer),
+        facility_type=literal("", String),
+        edges=(
+            Interval(
+                "cleaning_raised",
+                sql.local_date(c.opened_at),
+                case((c.status == CleaningStatus.DISMISSED.value, closed), else_=null()),
+            ),
+            Interval(
+                "cleaning_resolved", case((c.status == CleaningStatus.RESOLVED.value, closed), else_=null())
+            ),
+        ),
+    )
+
+
+def _admin_events(sql: _Sql) -> SourceQuery:
+    a = AdminChangeEvent
+    window_end = sql.add_days(a.received_on, 90)
+    return SourceQuery(
+        from_=a.__table__,
+        where=(),
+        ward=a.ward_id,
+        district=a.district_id,
+        facility=literal(0, Integer),
+        facility_type=literal("", String),
+        edges=(
+            Interval("admin_events_received_90d", a.received_on, window_end),
+            Interval(
+                "admin_events_applied_7d",
+                sql.later(a.applied_on, a.received_on),
+                window_end,
+                and_(a.applied_on.is_not(None), a.applied_on <= sql.add_days(a.received_on, 7)),
+            ),
+        ),
+    )
+
+
+def _accounts(sql: _Sql) -> SourceQuery:
+    a, f = Account, Facility
+    issued, disabled = sql.local_date(a.created_at), sql.local_date(a.disabled_at)
+    last_login = sql.local_date(a.last_login_at)
+    return SourceQuery(
+        from_=a.__table__.join(f.__table__, f.id == a.facility_id),
+        where=(),
+        ward=f.ward_id,
+        district=f.district_id,
+        facility=f.id,
+        facility_type=f.facility_type,
+        edges=(
+            Interval("accounts_issued", issued, disabled),
+            Interval(
+                "accounts_used_30d",
+                sql.later(last_login, issued),
+                sql.earlier_end(sql.add_days(last_login, 30), disabled),
+            ),
+        ),
+    )
+
+
+def _source_queries(sql: _Sql, source: str, epoch: dt.date) -> list[SourceQuery]:
+    return {
+        "population": lambda: [_population(sql)],
+        "facility": lambda: [_facility(sql, epoch)],
+        "submission": lambda: [_submission_counts(sql), _submission_runs(sql)],
+        "cleaning": lambda: [_cleaning(sql)],
+        "admin_event": lambda: [_admin_events(sql)],
+        "account": lambda: [_accounts(sql)],
+        "supervision": lambda: [],
+    }[source]()
+
+
+def _supervision_rows(connection: Connection, epoch: dt.date) -> list[dict]:
+    """Wards due (each ward in force) and wards evaluated per quarter: a small table, shaped in Python."""
+    ward = OrgUnit
+    rows: list[dict] = [
+        {
+            "measure": "wards_due",
+            "ward_id": ward_id,
+            "facility_id": 0,
+            "day": epoch,
+            "district_id": district_id,
+            "facility_type": "",
+            "delta": 1,
+        }
+        for ward_id, district_id in connection.execute(
+            select(ward.id, ward.parent_id).where(ward.level == OrgLevel.WARD.value, ward.valid_to.is_(None))
+        )
+    ]
+    e, f, ou = Evaluation, Facility, OrgUnit
+    ward_of = func.coalesce(f.ward_id, case((ou.level == OrgLevel.WARD.value, ou.id), else_=null()))
+    district_of = func.coalesce(f.district_id, case((ou.level == OrgLevel.WARD.value, ou.parent_id)))
+    evaluated = connection.execute(
+        select(ward_of, district_of, e.evaluated_on)
+        .select_from(e)
+        .outerjoin(f, f.id == e.facility_id)
+        .join(ou, ou.id == e.org_unit_id)
+        .where(e.status.in_([EvaluationStatus.SUBMITTED.value, EvaluationStatus.CLOSED.value]))
+        .group_by(ward_of, district_of, e.evaluated_on)
+    ).all()
+    first: dict[tuple[int, int, dt.date], dt.date] = {}
+    for ward_id, district_id, day in evaluated:
+        if ward_id is None or day is None:
+            continue
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
+        quarter = quarter_start(day)
+        key = (ward_id, district_id, quarter)
+        if key not in first or day < first[key]:
+            first[key] = day
+    increments: dict[tuple, int] = defaultdict(int)
+    for (ward_id, district_id, quarter), day in first.items():
+        increments[(ward_id, district_id, day)] += 1
+        increments[(ward_id, district_id, next_quarter_start(quarter))] -= 1
+    rows.extend(
+        {
+            "measure": "wards_supervised_quarter",
+            "ward_id": ward_id,
+            "facility_id": 0,
+            "day": day,
+            "district_id": district_id,
+            "facility_type": "",
+            "delta": delta,
+        }
+        for (ward_id, district_id, day), delta in increments.items()
+        if delta
+    )
+    return rows
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def next_quarter_start(quarter: dt.date) -> dt.date:
+    return (
+        dt.date(quarter.year + 1, 1, 1)
+        if quarter.month == 10
+        else dt.date(quarter.year, quarter.month + 3, 1)
+    )
+
+
+def refresh_source(
+    connection: Connection, source: str, measures: Iterable[str], since: dt.date | None, epoch: dt.date
+) -> int:
+    """Replace the increments of ``source`` (all days, or days >= ``since``) in the caller's transaction."""
+    sql = _Sql(connection.dialect.name)
+    measures = list(measures)
+    stale = delete(F).where(F.measure.in_(measures))
+    if since is not None:
+        stale = stale.where(F.day >= _date(since))
+    connection.execute(stale)
+    written = 0
+    if source == "supervision":
+        rows = [row for row in _supervision_rows(connection, epoch) if since is None or row["day"] >= since]
+        if rows:
+            connection.execute(insert(F), rows)
+        return len(rows)
+    for query in _source_queries(sql, source, epoch):
+        result = connection.execute(insert(F).from_select(_FACT_COLUMNS, _increments_select(query, since)))
+        written += max(result.rowcount or 0, 0)
+    return written
+
+
+CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total
+
+
+def rebuild_current_totals(connection: Connection, today: dt.date) -> int:
+    """kpi_current_total := each measure's value on ``today`` per finest unit (one pass over the facts)."""
+    connection.execute(delete(KpiCurrentTotal))
+    total = func.sum(F.delta)
+    result = connection.execute(
+        insert(KpiCurrentTotal).from_select(
+            ["measure", "ward_id", "facility_id", "district_id", "facility_type", "value"],
+            select(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type, total)
+            .where(F.day <= _date(today))
+            .group_by(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type)
+            .having(total != 0),
+        )
+    )
+    return max(result.rowcount or 0, 0)
+
+
+def current_totals_day(connection: Connection) -> dt.date | None:
+    table = KpiRefreshState.__table__
+    day = connection.execute(select(table.c.data_through).where(table.c.source == CURRENT_STATE)).scalar()
+    return dt.date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def refresh_states(connection: Connection) -> dict[str, dict]:
+    table = KpiRefreshState.__table__
+    return {row["source"]: dict(row) for row in connection.execute(select(table)).mappings()}
+
+
+def save_refresh_state(
+    connection: Connection, source: str, data_through: dt.date, rows: int, seconds: float, full: bool
+) -> None:
+    table = KpiRefreshState.__table__
+    now = utcnow()
+    previous = connection.execute(select(table.c.full_refreshed_at).where(table.c.source == source)).first()
+    values = {
+        "data_through": data_through,
+        "refreshed_at": now,
+        "rows_written": rows,
+        "seconds": seconds,
+        "full_refreshed_at": now if full else (previous[0] if previous else None),
+    }
+    if previous is None:
+        connection.execute(table.insert().values(source=source, **values))
+    else:
+        connection.execute(table.update().where(table.c.source == source).values(**values))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reads (aggregates only, always inside the caller's scope)
+
+
+def _scoped(scope: Scope):
+    return scope_clause(scope, ward_col=F.ward_id, district_col=F.district_id, facility_col=F.facility_id)
+
+
+_TOTALS_SCHEMA = {
+    "measure": pl.String,
+    "ward_id": pl.Int64,
+    "facility_id": pl.Int64,
+    "district_id": pl.Int64,
+    "facility_type": pl.String,
+    "value": pl.Int64,
+}
+
+
+def measure_totals(
+    engine: Engine, scope: Scope, as_of: dt.date, measures: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Each measure's value on ``as_of`` per finest unit (ward × facility) inside ``scope``.
+
+    Within a year of the last refresh: the current totals minus (or plus) the increments between that
+    day and ``as_of`` — an index range on ``day``; further back: the sum of the increments up to it.
+    """
+    keys = (F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type)
+    with engine.connect() as connection:
+        current_day = current_totals_day(connection)
+        if current_day is None or abs((current_day - as_of).days) > 365:
+            conditions = [_scoped(scope), F.day <= _date(as_of)]
+            if measures is not None:
+                conditions.append(F.measure.in_(list(measures)))
+            stmt = select(*keys, func.sum(F.delta)).where(*conditions).group_by(*keys)
+        else:
+            c = KpiCurrentTotal
+            current = select(
+                c.measure, c.ward_id, c.facility_id, c.district_id, c.facility_type, c.value.label("v")
+            ).where(
+                scope_clause(
+                    scope, ward_col=c.ward_id, district_col=c.district_id, facility_col=c.facility_id
+                )
+            )
+            if measures is not None:
+                current = current.where(c.measure.in_(list(measures)))
+            parts = [current]
+            if as_of != current_day:
+                lo, hi = sorted((as_of, current_day))
+                sign = -1 if as_of < current_day else 1
+                between = select(*keys, (F.delta * sign).label("v")).where(
+                    _scoped(scope), F.day > _date(lo), F.day <= _date(hi)
+                )
+                if measures is not None:
+                    between = between.where(F.measure.in_(list(measures)))
+                parts.append(between)
+            both = union_all(*parts).subquery("totals")
+            cols = [
+                both.c.measure,
+                both.c.ward_id,
+                both.c.facility_id,
+                both.c.district_id,
+                both.c.facility_type,
+            ]
+            stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
+        rows = connection.execute(stmt).all()
+    return pl.DataFrame(rows, schema=_TOTALS_SCHEMA, orient="row").filter(pl.col("value") != 0)
+
+
+_DAILY_SCHEMA = {**_TOTALS_SCHEMA, "day": pl.Date}
+
+
+def measure_daily(
+    engine: Engine,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    measures: Sequence[str] | None = None,
+    *,
+    district_ids: Sequence[int] | None = None,
+    ward_ids: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """Increments per finest unit and day for start < day <= end (inside ``scope``)."""
+    conditions = [_scoped(scope), F.day > _date(start), F.day <= _date(end)]
+    if measures is not None:
+        conditions.append(F.measure.in_(list(measures)))
+    if district_ids is not None:
+        conditions.append(F.district_id.in_(list(district_ids)))
+    if ward_ids is not None:
+        conditions.append(F.ward_id.in_(list(ward_ids)))
+    stmt = select(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type, F.delta, F.day).where(
+        *conditions
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    return pl.DataFrame(rows, schema=_DAILY_SCHEMA, orient="row")
+
+
+def measure_series(
+    engine: Engine,
+    scope: Scope,
+    measures: Sequence[str],
+    *,
+    district_ids: Sequence[int] | None = None,
+    ward_ids: Sequence[int] | None = None,
+    facility_types: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Daily increments summed over the selected units: (measure, day, delta) — for trend charts."""
+    conditions = [_scoped(scope), F.measure.in_(list(measures))]
+    if district_ids is not None:
+        conditions.append(F.district_id.in_(list(district_ids)))
+    if ward_ids is not None:
+        conditions.append(F.ward_id.in_(list(ward_ids)))
+    if facility_types:
+        conditions.append(F.facility_type.in_(list(facility_types)))
+    stmt = select(F.measure, F.day, func.sum(F.delta)).where(*conditions).group_by(F.measure, F.day)
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    return pl.DataFrame(
+        rows, schema={"measure": pl.String, "day": pl.Date, "delta": pl.Int64}, orient="row"
+    ).sort("day")
+
+
+def org_frames(engine: Engine) -> dict[str, pl.DataFrame]:
+    """Reference data for roll-ups and maps: wards, districts, 2025 communes, default mapping, facilities.
+
+    Org units and the facility register are public reference data (no personal data).
+    """
+    ou = OrgUnit
+    with engine.connect() as connection:
+        units = connection.execute(
+            select(ou.id, ou.level, ou.code, ou.name, ou.short_name, ou.parent_id, ou.latitude, ou.longitude)
+        ).all()
+        mapping = connection.execute(
+            select(OrgUnitMapping.legacy_unit_id, OrgUnitMapping.new_unit_id, OrgUnitMapping.is_default)
+        ).all()
+        facilities = connection.execute(
+            select(Facility.id, Facility.code, Facility.name, Facility.facility_type, Facility.ward_id)
+        ).all()
+    unit_schema = {
+        "id": pl.Int64,
+        "level": pl.String,
+        "code": pl.String,
+        "name": pl.String,
+        "short_name": pl.String,
+        "parent_id": pl.Int64,
+        "latitude": pl.Float64,
+        "longitude": pl.Float64,
+    }
+    return {
+        "units": pl.DataFrame(units, schema=unit_schema, orient="row"),
+        "mapping": pl.DataFrame(
+            mapping,
+            schema={"legacy_unit_id": pl.Int64, "new_unit_id": pl.Int64, "is_default": pl.Boolean},
+            orient="row",
+        ),
+        "facilities": pl.DataFrame(
+            facilities,
+            schema={
+                "id": pl.Int64,
+                "code": pl.String,
+                "name": pl.String,
+                "facility_type": pl.String,
+                "ward_id": pl.Int64,
+            },
+            orient="row",
+        ),
+    }
+
+
+def latest_fact_day(engine: Engine) -> dt.date | None:
+    with engine.connect() as connection:
+        states = connection.execute(select(func.max(KpiRefreshState.data_through))).scalar()
+    if isinstance(states, str):
+        states = dt.date.fromisoformat(states)
+    return states

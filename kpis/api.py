@@ -1,0 +1,261 @@
+"""What the services and the CLI ask the KPI engine: values, status and forecast per unit, and trends.
+
+Reads only the compact daily facts (never the source tables) and always inside the caller's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Engine
+
+from data_access.kpi_facts import measure_daily, measure_series, measure_totals, org_frames
+from data_access.scope import Scope
+from kpis.catalogue import Kpi, by_id, load_catalogue
+from kpis.forecast import assess, theil_sen_slopes
+from kpis.rollup import CITY_UNIT_ID, rollup, with_ratio
+
+RATE_WINDOW_DAYS = 28  # the run-rate looks at the last four weeks (whole weeks: weekends weigh evenly)
+CITY_CODE = "01"
+
+
+def unit_directory(org: dict[str, pl.DataFrame], level: str) -> pl.DataFrame:
+    """unit_id, code, name, parent_id for a level (facility: facility code/name, parent = ward)."""
+    units = org["units"]
+    if level == "city":
+        city = units.filter(pl.col("level") == "city")
+        name = city["name"][0] if city.height else "Thành phố Hà Nội"
+        return pl.DataFrame(
+            {"unit_id": [CITY_UNIT_ID], "code": [CITY_CODE], "name": [name], "parent_id": [None]},
+            schema={"unit_id": pl.Int64, "code": pl.String, "name": pl.String, "parent_id": pl.Int64},
+        )
+    if level == "facility":
+        return org["facilities"].select(
+            pl.col("id").alias("unit_id"), "code", "name", pl.col("ward_id").alias("parent_id")
+        )
+    return units.filter(pl.col("level") == level).select(
+        pl.col("id").alias("unit_id"), "code", "name", "parent_id"
+    )
+
+
+def _window_values(
+    engine: Engine, scope: Scope, as_of: dt.date, level: str, catalogue, org, window: int
+) -> pl.DataFrame:
+    """Daily KPI num/den per unit for the ``window + 1`` days ending at ``as_of``."""
+    start = as_of - dt.timedelta(days=window)
+    measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
+    base = rollup(measure_totals(engine, scope, start, measures), catalogue, level, org["mapping"])
+    daily_finest = measure_daily(engine, scope, start, as_of, measures)
+    daily = rollup(daily_finest, catalogue, level, org["mapping"], by=("day",))
+    days = pl.DataFrame({"day": pl.date_range(start, as_of, "1d", eager=True)})
+    keys = pl.concat([base.select("kpi_id", "unit_id"), daily.select("kpi_id", "unit_id")]).unique()
+    grid = keys.join(days, how="cross")
+    grid = (
+        grid.join(daily, on=["kpi_id", "unit_id", "day"], how="left")
+        .with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
+        .sort(["kpi_id", "unit_id", "day"])
+        .with_columns(
+            pl.col("numerator").cum_sum().over(["kpi_id", "unit_id"]),
+            pl.col("denominator").cum_sum().over(["kpi_id", "unit_id"]),
+        )
+        .join(
+            base.rename({"numerator": "base_num", "denominator": "base_den"}),
+            on=["kpi_id", "unit_id"],
+            how="left",
+        )
+        .with_columns(
+            (pl.col("numerator") + pl.col("base_num").fill_null(0)).alias("numerator"),
+            (pl.col("denominator") + pl.col("base_den").fill_null(0)).alias("denominator"),
+        )
+        .drop("base_num", "base_den")
+    )
+    return with_ratio(grid)
+
+
+def kpi_table(
+    engine: Engine,
+    scope: Scope,
+    as_of: dt.date,
+    level: str,
+    *,
+    catalogue: tuple[Kpi, ...] | None = None,
+    org: dict[str, pl.DataFrame] | None = None,
+    window: int = RATE_WINDOW_DAYS,
+) -> pl.DataFrame:
+    """Every KPI × every unit of ``level`` inside ``scope`` on ``as_of``, with status and forecast.
+
+    Columns: kpi_id, phase, level, unit_id, code, name, parent_id, numerator, denominator, value,
+    target, deadline, status, projected_date, days_late, days_overdue, rate, rate_needed.
+    """
+    catalogue = catalogue or load_catalogue(engine)
+    org = org or org_frames(engine)
+    series = _window_values(engine, scope, as_of, level, catalogue, org, window)
+    if series.is_empty():
+        return _empty_table()
+    wide = (
+        series.select("kpi_id", "unit_id", "day", "value")
+        .with_columns(pl.col("value").fill_null(float("nan")))
+        .sort("day")
+        .pivot(on="day", index=["kpi_id", "unit_id"], values="value")
+    )
+    slopes = theil_sen_slopes(wide.drop("kpi_id", "unit_id").to_numpy().astype(float))
+    rates = pl.DataFrame({"kpi_id": wide["kpi_id"], "unit_id": wide["unit_id"], "rate": slopes}).with_columns(
+        pl.col("rate").fill_nan(None)
+    )
+    latest = (
+        series.filter(pl.col("day") == as_of).drop("day").join(rates, on=["kpi_id", "unit_id"], how="left")
+    )
+    kpis = by_id(catalogue)
+    records = []
+    for row in latest.iter_rows(named=True):
+        kpi = kpis[row["kpi_id"]]
+        verdict = assess(row["value"], kpi.target, kpi.deadline, as_of, row["rate"])
+        records.append(
+            {
+                **row,
+                "phase": kpi.phase,
+                "sort_order": kpi.sort_order,
+                "target": kpi.target,
+                "deadline": kpi.deadline,
+                "status": verdict.status,
+                "projected_date": verdict.projected_date,
+                "days_late": verdict.days_late,
+                "days_overdue": verdict.days_overdue,
+                "rate_needed": verdict.rate_needed,
+            }
+        )
+    if level == "city" and not scope.is_empty:  # every KPI is listed, even one without data yet
+        present = {r["kpi_id"] for r in records}
+        for kpi in catalogue:
+            if kpi.id not in present:
+                verdict = assess(None, kpi.target, kpi.deadline, as_of, None)
+                records.append(
+                    {
+                        "kpi_id": kpi.id,
+                        "unit_id": CITY_UNIT_ID,
+                        "numerator": 0,
+                        "denominator": 0,
+                        "value": None,
+                        "rate": None,
+                        "phase": kpi.phase,
+                        "sort_order": kpi.sort_order,
+                        "target": kpi.target,
+                        "deadline": kpi.deadline,
+                        "status": verdict.status,
+                        "projected_date": None,
+                        "days_late": None,
+                        "days_overdue": 0,
+                        "rate_needed": None,
+                    }
+                )
+    table = pl.DataFrame(records, schema=_SCHEMA_WITH_ORDER)
+    directory = unit_directory(org, level)
+    return (
+        table.join(directory, on="unit_id", how="left")
+        .with_columns(pl.lit(level).alias("level"))
+        .sort(["sort_order", "code"])
+        .select(_COLUMNS)
+    )
+
+
+_SCHEMA_WITH_ORDER = {
+    "kpi_id": pl.String,
+    "unit_id": pl.Int64,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "value": pl.Float64,
+    "rate": pl.Float64,
+    "phase": pl.Int64,
+    "sort_order": pl.Int64,
+    "target": pl.Float64,
+    "deadline": pl.Date,
+    "status": pl.String,
+    "projected_date": pl.Date,
+    "days_late": pl.Int64,
+    "days_overdue": pl.Int64,
+    "rate_needed": pl.Float64,
+}
+_COLUMNS = [
+    "kpi_id",
+    "phase",
+    "level",
+    "unit_id",
+    "code",
+    "name",
+    "parent_id",
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "deadline",
+    "status",
+    "projected_date",
+    "days_late",
+    "days_overdue",
+    "rate",
+    "rate_needed",
+]
+
+
+def _empty_table() -> pl.DataFrame:
+    schema = {
+        **{k: v for k, v in _SCHEMA_WITH_ORDER.items() if k != "sort_order"},
+        "level": pl.String,
+        "code": pl.String,
+        "name": pl.String,
+        "parent_id": pl.Int64,
+    }
+    return pl.DataFrame(schema=schema).select(_COLUMNS)
+
+
+def kpi_trend(
+    engine: Engine,
+    scope: Scope,
+    kpi: Kpi,
+    *,
+    end: dt.date,
+    start: dt.date | None = None,
+    district_ids: Sequence[int] | None = None,
+    ward_ids: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """Daily (day, numerator, denominator, value) of one KPI summed over the selected units."""
+    measures = sorted({kpi.numerator, kpi.denominator})
+    raw = measure_series(
+        engine,
+        scope,
+        measures,
+        district_ids=district_ids,
+        ward_ids=ward_ids,
+        facility_types=kpi.facility_types or None,
+    )
+    first = raw["day"].min() if raw.height else None
+    if first is None or first > end:
+        return pl.DataFrame(
+            schema={"day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64, "value": pl.Float64}
+        )
+    days = pl.DataFrame({"day": pl.date_range(min(first, start or first), end, "1d", eager=True)})
+    columns = []
+    for side, measure in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+        part = raw.filter(pl.col("measure") == measure).select("day", pl.col("delta").alias(side))
+        columns.append(part)
+    frame = days
+    for part in columns:
+        frame = frame.join(part, on="day", how="left")
+    frame = frame.with_columns(
+        pl.col("numerator").fill_null(0).cum_sum(), pl.col("denominator").fill_null(0).cum_sum()
+    )
+    if start is not None:
+        frame = frame.filter(pl.col("day") >= start)
+    return with_ratio(frame)
+
+
+def as_of_default(engine: Engine) -> dt.date:
+    from data_access.kpi_facts import latest_fact_day
+
+    return latest_fact_day(engine) or dt.date.today()
+
+
+__all__ = ["as_of_default", "kpi_table", "kpi_trend", "np"]

@@ -1,0 +1,1 @@
+"""Screen-shaped data for the pages: call data_access, return small frames. No Streamlit here."""

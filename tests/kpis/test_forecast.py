@@ -1,0 +1,86 @@
+"""Status and forecast edge cases (pure functions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from kpis.forecast import AT_RISK, MET, ON_TRACK, OVERDUE, assess, run_rate, theil_sen_slopes
+
+AS_OF = dt.date(2024, 1, 10)
+DEADLINE = dt.date(2024, 3, 31)
+
+
+def test_already_met_whatever_the_date() -> None:
+    for as_of in (AS_OF, DEADLINE + dt.timedelta(days=300)):
+        verdict = assess(1.0, 1.0, DEADLINE, as_of, rate=0.0)
+        assert verdict.status == MET and verdict.days_late == 0 and verdict.rate_needed == 0.0
+        assert verdict.days_overdue == 0
+    assert assess(0.96, 0.95, DEADLINE, AS_OF, None).status == MET  # lowered target
+
+
+def test_on_track_and_projected_date() -> None:
+    verdict = assess(0.5, 1.0, DEADLINE, AS_OF, rate=0.01)  # 50 days to go, 81 days left
+    assert verdict.status == ON_TRACK
+    assert verdict.projected_date == AS_OF + dt.timedelta(days=50)
+    assert verdict.days_late == 0
+    assert verdict.rate_needed == pytest.approx(0.5 / (DEADLINE - AS_OF).days)
+
+
+def test_at_risk_when_the_pace_is_too_slow() -> None:
+    verdict = assess(0.5, 1.0, DEADLINE, AS_OF, rate=0.001)  # 500 days to go
+    assert verdict.status == AT_RISK
+    assert verdict.projected_date == AS_OF + dt.timedelta(days=500)
+    assert verdict.days_late == (verdict.projected_date - DEADLINE).days > 0
+
+
+def test_no_progress_is_at_risk_with_no_projection() -> None:
+    for rate in (0.0, None, -0.01):
+        verdict = assess(0.2, 1.0, DEADLINE, AS_OF, rate=rate)
+        assert verdict.status == AT_RISK
+        assert verdict.projected_date is None and verdict.days_late is None
+        assert verdict.rate_needed > 0
+
+
+def test_deadline_passed_is_overdue() -> None:
+    as_of = DEADLINE + dt.timedelta(days=20)
+    verdict = assess(0.9, 1.0, DEADLINE, as_of, rate=0.01)
+    assert verdict.status == OVERDUE and verdict.days_overdue == 20
+    assert verdict.projected_date == as_of + dt.timedelta(days=10)
+    assert verdict.days_late == 30
+    assert verdict.rate_needed is None
+    stalled = assess(0.9, 1.0, DEADLINE, as_of, rate=0.0)
+    assert stalled.status == OVERDUE and stalled.projected_date is None and stalled.days_late is None
+
+
+def test_on_the_deadline_day_it_is_not_yet_overdue() -> None:
+    assert assess(0.99, 1.0, DEADLINE, DEADLINE, rate=0.02).status == AT_RISK  # needs one more day
+    assert assess(0.99, 1.0, DEADLINE, DEADLINE - dt.timedelta(days=1), rate=0.02).status == ON_TRACK
+
+
+def test_no_denominator_has_no_status() -> None:
+    verdict = assess(None, 1.0, DEADLINE, AS_OF, rate=None)
+    assert verdict.status is None and verdict.projected_date is None
+
+
+def test_far_projection_is_not_in_sight() -> None:
+    assert assess(0.1, 1.0, DEADLINE, AS_OF, rate=1e-7).projected_date is None
+
+
+def test_theil_sen_ignores_outliers_and_weekends() -> None:
+    values = [0.01 * i for i in range(29)]
+    values[10] += 0.5  # a bulk back-load spike
+    assert run_rate(values) == pytest.approx(0.01, rel=0.05)
+    weekly = []
+    level = 0.0
+    for day in range(29):  # no work at weekends
+        if day % 7 not in (5, 6):
+            level += 0.007
+        weekly.append(level)
+    assert run_rate(weekly) == pytest.approx(0.005, rel=0.15)
+    assert run_rate([None, None, 0.3]) is None
+    matrix = np.array([[0, 1, 2, 3], [np.nan, np.nan, np.nan, np.nan], [5, 5, 5, 5]], dtype=float)
+    slopes = theil_sen_slopes(matrix)
+    assert slopes[0] == pytest.approx(1.0) and np.isnan(slopes[1]) and slopes[2] == 0.0

@@ -1,0 +1,139 @@
+"""AppTest: every KPI page renders for every role that has it, with numbers inside the viewer's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import PAGES, pages_for
+from data_access.models import OrgUnit
+from data_access.models.enums import Role
+from data_access.scope import CITY_SCOPE, Principal, Scope
+from kpis.refresh import refresh
+from tests.kpis.handbuilt import TODAY, build
+
+KPI_PAGES = {spec.url_path: spec for spec in PAGES if spec.target.startswith("pages.kpi_")}
+EXPECTED = {
+    Role.LEADERSHIP: {"overview", "phase-1", "phase-2", "phase-3", "coverage-map"},
+    Role.CITY_ADMIN: {"overview", "phase-1", "phase-2", "phase-3", "coverage-map", "kpi-settings"},
+    Role.DISTRICT_MANAGER: {"district", "coverage-map"},
+    Role.INSPECTOR: {"overview"},
+    Role.FACILITY_USER: set(),
+}
+
+
+def _script(target: str) -> None:
+    import importlib
+
+    module_name, function_name = target.split(":")
+    getattr(importlib.import_module(module_name), function_name)()
+
+
+@pytest.fixture
+def hand_city(engine, monkeypatch):
+    ids = build(engine)
+    refresh(engine, full=True, today=TODAY)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    return engine, ids
+
+
+def _principal(role: Role, ids: dict) -> Principal:
+    if role in (Role.DISTRICT_MANAGER, Role.INSPECTOR):
+        return Principal(7, f"{role.value}.x", role, Scope(district_ids=frozenset({ids["districts"][0]})))
+    return Principal(1, role.value, role, CITY_SCOPE)
+
+
+def render(target: str, principal: Principal) -> AppTest:
+    at = AppTest.from_function(_script, args=(target,), default_timeout=60)
+    at.session_state["principal"] = principal
+    return at.run()
+
+
+def test_role_page_registry() -> None:
+    for role, expected in EXPECTED.items():
+        assert {p.url_path for p in pages_for(role)} & set(KPI_PAGES) == expected
+
+
+@pytest.mark.parametrize("role", [r for r in EXPECTED if EXPECTED[r]], ids=str)
+def test_every_page_renders_for_each_role(hand_city, role) -> None:
+    _, ids = hand_city
+    principal = _principal(role, ids)
+    for url_path in sorted(EXPECTED[role]):
+        started = time.perf_counter()
+        at = render(KPI_PAGES[url_path].target, principal)
+        assert not at.exception, (url_path, at.exception)
+        assert time.perf_counter() - started < 30
+        assert at.title, url_path
+        if url_path in ("overview", "phase-1", "district"):
+            assert at.dataframe, url_path
+
+
+def test_overview_numbers_and_scope(hand_city) -> None:
+    _, ids = hand_city
+    at = render(KPI_PAGES["overview"].target, _principal(Role.LEADERSHIP, ids))
+    labels = [m.label for m in at.metric]
+    assert "Dân số" in labels  # Vietnamese by default
+    residents_city = next(m.value for m in at.metric if m.label == "Dân số")
+    league = at.dataframe[0].value
+    assert len(league) == 2  # both districts
+    inspector = render(KPI_PAGES["overview"].target, _principal(Role.INSPECTOR, ids))
+    residents_mine = next(m.value for m in inspector.metric if m.label == "Dân số")
+    assert int(residents_mine.replace(".", "")) < int(residents_city.replace(".", ""))
+    assert len(inspector.dataframe[0].value) == 1  # only the assigned district
+    # sort by a KPI, then drill down into the district
+    at.selectbox(key="kpi_overview_league_sort").select("P1_RECORDS_CREATED").run()
+    at.selectbox(key="kpi_overview_drill").select(ids["districts"][0]).run()
+    assert not at.exception
+    assert len(at.dataframe) >= 2
+
+
+def test_phase_page_has_trend_with_target_line(hand_city) -> None:
+    _, ids = hand_city
+    at = render(KPI_PAGES["phase-2"].target, _principal(Role.LEADERSHIP, ids))
+    charts = at.get("plotly_chart")
+    assert charts
+    assert '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
+
+
+def test_map_draws_offline_at_every_level(hand_city) -> None:
+    _, ids = hand_city
+    at = render(KPI_PAGES["coverage-map"].target, _principal(Role.LEADERSHIP, ids))
+    for level in ("ward", "district", "commune_2025"):
+        at.selectbox(key="kpi_map_level").select(level).run()
+        assert not at.exception
+        spec = at.get("deck_gl_json_chart")[0].proto.json
+        assert "GeoJsonLayer" in spec and "mapbox" not in spec.lower() and "carto" not in spec.lower()
+    at.selectbox(key="kpi_map_kpi").select("P2_VNEID_SHARED").run()
+    assert not at.exception
+    # a district manager's map shows their own district only
+    manager = render(KPI_PAGES["coverage-map"].target, _principal(Role.DISTRICT_MANAGER, ids))
+    manager.selectbox(key="kpi_map_level").select("district").run()
+    assert manager.get("deck_gl_json_chart")[0].proto.json.count('"Feature"') == 1
+
+
+def test_settings_change_is_audited(hand_city) -> None:
+    engine, ids = hand_city
+    from data_access.models import AuditLog, KpiDefinition
+
+    with engine.connect() as connection:
+        admin_id = connection.execute(select(OrgUnit.id).limit(1)).scalar()  # any id; no FK on actor needed
+    principal = Principal(None, "quantri", Role.CITY_ADMIN, CITY_SCOPE)
+    at = render(KPI_PAGES["kpi-settings"].target, principal)
+    assert not at.exception
+    at.selectbox(key="kpi_settings_kpi").select("P2_VNEID_SHARED").run()
+    at.number_input(key="kpi_settings_target_P2_VNEID_SHARED").set_value(90.0)
+    at.date_input(key="kpi_settings_deadline_P2_VNEID_SHARED").set_value(dt.date(2025, 6, 30))
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    with engine.connect() as connection:
+        row = connection.execute(select(KpiDefinition).where(KpiDefinition.id == "P2_VNEID_SHARED")).one()
+        audit = connection.execute(select(AuditLog).where(AuditLog.target_id == "P2_VNEID_SHARED")).all()
+    assert row.target == pytest.approx(0.9) and row.deadline == dt.date(2025, 6, 30)
+    assert len(audit) == 1 and audit[0].details["after"]["target"] == pytest.approx(0.9)
+    assert admin_id is not None
+    denied = render(KPI_PAGES["kpi-settings"].target, _principal(Role.LEADERSHIP, ids))
+    assert denied.error
