@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Iterable
 
 import polars as pl
@@ -212,6 +213,37 @@ def _dob_agreement(a, b) -> str:
     return "different"
 
 
+_CCCD = re.compile(r"[0-9]{12}")
+_BHXH = re.compile(r"[0-9]{10}")
+
+
+def _identifier_agreement(a: str | None, b: str | None, pattern: re.Pattern) -> str:
+    """same / different (both well-formed) / unusable (one missing or malformed: proves nothing)."""
+    if not (a and b and pattern.fullmatch(a) and pattern.fullmatch(b)):
+        return "unusable"
+    return "same" if a == b else "different"
+
+
+def _same_person(name: str, dob: str, ward: str, cccd: str, bhxh: str) -> bool:
+    """The decision, identifiers first (each person has one CCCD and one BHXH code for life).
+
+    * same CCCD: a duplicate if anything else corroborates it (name, birth date or BHXH code) —
+      otherwise it is an identifier conflict between two people, which the CCCD rules report;
+    * two valid BHXH codes that differ: two people;
+    * otherwise name, birth date (or day/month swapped) and ward (same or neighbouring) must agree,
+      and when the two CCCDs are valid but different with no BHXH code to settle it, only an exact
+      match (name, birth date, ward) is enough.
+    """
+    quasi_ok = name != "different" and dob in ("exact", "swapped") and ward != "other"
+    if cccd == "same":
+        return name != "different" or dob in ("exact", "swapped") or bhxh == "same"
+    if bhxh == "different" or not quasi_ok:
+        return False
+    if bhxh == "same" or cccd == "unusable":
+        return True
+    return name in ("exact", "no_diacritics") and dob == "exact" and ward == "same"
+
+
 def explain_pair(row: dict, neighbours: set[tuple[int, int]]) -> tuple[float, dict] | None:
     """(score, per-field explanation) of one candidate pair, None when it cannot be the same person."""
     name_sim = row["name_sim"]
@@ -231,19 +263,9 @@ def explain_pair(row: dict, neighbours: set[tuple[int, int]]) -> tuple[float, di
     else:
         ward = "other"
     sex = "same" if row["sex_a"] == row["sex_b"] else "different"
-    if row["bhxh_code_a"] and row["bhxh_code_a"] == row["bhxh_code_b"]:
-        bhxh = "same"
-    elif row["bhxh_code_a"] and row["bhxh_code_b"]:
-        bhxh = "different"
-    else:
-        bhxh = "missing"
-    if row["same_cccd"]:
-        cccd = "same"
-    elif row["cccd_a"] and row["cccd_b"]:
-        cccd = "different"
-    else:
-        cccd = "missing"
-    if cccd != "same" and (name == "different" or dob not in ("exact", "swapped") or ward == "other"):
+    bhxh = _identifier_agreement(row["bhxh_code_a"], row["bhxh_code_b"], _BHXH)
+    cccd = "same" if row["same_cccd"] else _identifier_agreement(row["cccd_a"], row["cccd_b"], _CCCD)
+    if not _same_person(name, dob, ward, cccd, bhxh):
         return None
     score = (
         WEIGHTS["name"] * (1.0 if name in ("exact", "no_diacritics") else name_sim)

@@ -151,17 +151,22 @@ def bulk_load(engine: Engine) -> Iterator[BulkLoad]:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 
     engine.dispose()  # no pooled SQLAlchemy connection may hold a lock while ADBC writes
-    connection = adbc_sqlite.connect(engine.url.database)
+    connection = adbc_sqlite.connect(engine.url.database, autocommit=True)
+    writer = _SqliteBulkLoad(engine, connection)
+    # A multi-GB transaction in WAL mode is written twice (WAL, then checkpoint); a rollback journal
+    # only records the few pages that existed before. WAL is restored for the app's readers after.
+    writer.execute("PRAGMA journal_mode = DELETE")
+    writer.execute("PRAGMA cache_size = -262144")  # 256 MB: index rebuilds stay in memory
     try:
-        writer = _SqliteBulkLoad(engine, connection)
-        writer.execute("PRAGMA cache_size = -262144")  # 256 MB: index rebuilds stay in memory
+        writer.execute("BEGIN IMMEDIATE")
         yield writer
         writer.verify_foreign_keys()
-        connection.commit()
+        writer.execute("COMMIT")
     except BaseException:
-        connection.rollback()
+        writer.execute("ROLLBACK")
         raise
     finally:
+        writer.execute("PRAGMA journal_mode = WAL")
         connection.close()
 
 

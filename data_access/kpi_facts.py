@@ -526,15 +526,16 @@ def refresh_source(
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total
 
 
-def rebuild_current_totals(connection: Connection, today: dt.date) -> int:
-    """kpi_current_total := each measure's value on ``today`` per finest unit (one pass over the facts)."""
-    connection.execute(delete(KpiCurrentTotal))
+def rebuild_current_totals(connection: Connection, today: dt.date, measures: Sequence[str]) -> int:
+    """kpi_current_total := the value of ``measures`` on ``today`` per finest unit (from their facts)."""
+    measures = list(measures)
+    connection.execute(delete(KpiCurrentTotal).where(KpiCurrentTotal.measure.in_(measures)))
     total = func.sum(F.delta)
     result = connection.execute(
         insert(KpiCurrentTotal).from_select(
             ["measure", "ward_id", "facility_id", "district_id", "facility_type", "value"],
             select(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type, total)
-            .where(F.day <= _date(today))
+            .where(F.day <= _date(today), F.measure.in_(measures))
             .group_by(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type)
             .having(total != 0),
         )

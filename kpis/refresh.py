@@ -17,16 +17,19 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from data_access.engine import transaction
 from data_access.kpi_facts import (
     CURRENT_STATE,
+    current_totals_day,
     rebuild_current_totals,
     refresh_source,
     refresh_states,
     save_refresh_state,
 )
+from data_access.kpi_frames import FRAME_SOURCES, refresh_frame_source_isolated
+from data_access.models import KpiCurrentTotal
 from kpis.catalogue import sync_definitions
 from kpis.measures import EPOCH, INCREMENTAL_SOURCES, SOURCES
 
@@ -65,6 +68,7 @@ def refresh(
         sync_definitions(session)
     with engine.connect() as connection:
         states = refresh_states(connection)
+        totals_day = None if full else current_totals_day(connection)
     report = RefreshReport(today=today, full=full)
     for source in sources or tuple(SOURCES):
         state = states.get(source)
@@ -79,14 +83,27 @@ def refresh(
         elif since is not None and not full:
             source_since = since if source in INCREMENTAL_SOURCES else None
         t0 = time.perf_counter()
+        measures = SOURCES[source]
+        if source in FRAME_SOURCES:
+            # Big tables: one narrow read each, aggregated in polars; also moves their current totals.
+            rows = refresh_frame_source_isolated(
+                engine, source, measures, source_since, EPOCH, today, totals_day
+            )
+            needs_totals = source_since is not None and totals_day is None
+        else:
+            with engine.begin() as connection:
+                rows = refresh_source(connection, source, measures, source_since, EPOCH)
+            needs_totals = True
+        if needs_totals:  # small sources: their totals are a group-by over a few thousand facts
+            with engine.begin() as connection:
+                rebuild_current_totals(connection, today, measures)
+        seconds = time.perf_counter() - t0
         with engine.begin() as connection:
-            rows = refresh_source(connection, source, SOURCES[source], source_since, EPOCH)
-            seconds = time.perf_counter() - t0
             save_refresh_state(connection, source, today, rows, seconds, full=source_since is None)
         report.sources[source] = {"rows": rows, "since": source_since, "seconds": seconds}
     t0 = time.perf_counter()
     with engine.begin() as connection:
-        rows = rebuild_current_totals(connection, today)
+        rows = connection.execute(select(func.count()).select_from(KpiCurrentTotal)).scalar() or 0
         seconds = time.perf_counter() - t0
         save_refresh_state(connection, CURRENT_STATE, today, rows, seconds, full=True)
     report.sources[CURRENT_STATE] = {"rows": rows, "since": None, "seconds": seconds}

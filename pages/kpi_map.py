@@ -17,6 +17,9 @@ LEVELS = ("ward", "district", "commune_2025")
 KEY_KPI = "kpi_map_kpi"
 KEY_LEVEL = "kpi_map_level"
 
+# The map's purpose is record coverage; facility KPIs are sparse at ward level.
+DEFAULT_MAP_KPI = "P1_RECORDS_CREATED"
+
 
 def render() -> None:
     principal = current_principal()
@@ -30,7 +33,14 @@ def render() -> None:
     lang = current_language()
     names = {k.id: k.name(lang) for k in catalogue}
     left, right = st.columns(2)
-    kpi_id = left.selectbox(t("kpi.map.kpi"), list(names), format_func=names.get, key=KEY_KPI)
+    ids = list(names)
+    kpi_id = left.selectbox(
+        t("kpi.map.kpi"),
+        ids,
+        index=ids.index(DEFAULT_MAP_KPI) if DEFAULT_MAP_KPI in ids else 0,
+        format_func=names.get,
+        key=KEY_KPI,
+    )
     level = right.selectbox(
         t("kpi.map.level"), LEVELS, format_func=lambda v: t(f"kpi.map.level.{v}"), key=KEY_LEVEL
     )

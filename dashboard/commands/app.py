@@ -48,13 +48,21 @@ def run_start(args: argparse.Namespace) -> int:
 
 
 def _seed_demo(engine) -> None:
+    """Seed, then fill the worklists and the KPI facts, so every page has something to show."""
+    from cleaning.scan import run_scan
+    from kpis.refresh import refresh
     from seeds.city import seed_database
 
     print(f"First start: creating the demo database (scale {DEMO_SCALE}, ~87 000 residents)…", flush=True)
     report = seed_database(
         engine, scale=DEMO_SCALE, seed=DEMO_SEED, demo_users=True, demo_password=DEFAULT_DEMO_PASSWORD
     )
-    print(report.summary())
+    print(report.summary(), flush=True)
+    print("Running the data-cleaning scan…", flush=True)
+    scan = run_scan(engine).as_dict()
+    print(f"  {scan['findings']} findings in {scan['seconds']} s", flush=True)
+    print("Computing the daily KPI facts…", flush=True)
+    print(refresh(engine, full=True).summary(), flush=True)
 
 
 def print_demo_logins() -> None:

@@ -37,6 +37,11 @@ def people(*rows):
     )
 
 
+def bhxh_people(*rows):
+    frame = people(*[r[:5] for r in rows])
+    return frame.with_columns(bhxh_code=pl.Series([r[5] for r in rows], dtype=pl.String))
+
+
 def pairs(frame):
     return {
         (r["resident_id"], r["other_resident_id"]): json.loads(r["details"])
@@ -62,8 +67,9 @@ def test_name_without_diacritics_same_dob():
 
 def test_spelling_variant_in_neighbouring_ward():
     found = pairs(
-        people(
-            ("001190111111", "Nguyễn Thị Huyền", "F", D, 1), ("001190222222", "Nguyễn Thị Huền", "F", D, 2)
+        bhxh_people(
+            ("001190111111", "Nguyễn Thị Huyền", "F", D, 1, "0100000001"),
+            ("001190222222", "Nguyễn Thị Huền", "F", D, 2, "0100000001"),
         )
     )
     assert found[(1, 2)]["variation"] == "spelling"
@@ -74,17 +80,33 @@ def test_swapped_day_and_month():
     found = pairs(
         people(
             ("001090111111", "Lê Văn Hùng", "M", dt.date(1990, 3, 7), 1),
-            ("001090222222", "Lê Văn Hùng", "M", dt.date(1990, 7, 3), 1),
+            ("0010901", "Lê Văn Hùng", "M", dt.date(1990, 7, 3), 1),  # CCCD unusable: names and dates decide
         )
     )
     assert found[(1, 2)]["variation"] == "swapped_dob"
 
 
-def test_same_cccd_anywhere():
+def test_same_cccd_needs_corroboration():
     found = pairs(
-        people(("001090111111", "Lê Văn Hùng", "M", D, 1), ("001090111111", "Phạm Minh Tuấn", "M", None, 3))
+        people(
+            ("001090111111", "Lê Văn Hùng", "M", D, 1),
+            ("001090111111", "LÊ VĂN  HÙNG", "M", dt.date(1990, 5, 5), 3),  # far ward, other date: same CCCD
+            ("001090222222", "Lê Văn Hùng", "M", dt.date(1991, 1, 1), 3),
+            ("001090222222", "Phạm Minh Tuấn", "M", None, 1),  # one number, two people: an ID conflict
+        )
     )
-    assert found[(1, 2)]["variation"] == "same_cccd"
+    assert set(found) == {(1, 2)} and found[(1, 2)]["variation"] == "same_cccd"
+
+
+def test_two_valid_cccds_without_bhxh_need_an_exact_match():
+    found = pairs(
+        people(
+            ("001090111111", "Trần Văn Nam", "M", D, 1),
+            ("001090222222", "Trần Văn Nam", "M", D, 1),  # exact: same person registered twice
+            ("001090333333", "Trần Văn Namm", "M", D, 2),  # near-namesake next door: not enough
+        )
+    )
+    assert set(found) == {(1, 2)}
 
 
 def test_unicode_forms_and_lookalike_d_match_exactly():
@@ -113,11 +135,6 @@ def test_not_duplicates():
         )
         == {}
     )
-
-
-def bhxh_people(*rows):
-    frame = people(*[r[:5] for r in rows])
-    return frame.with_columns(bhxh_code=pl.Series([r[5] for r in rows], dtype=pl.String))
 
 
 def test_bhxh_codes_decide_between_namesakes():

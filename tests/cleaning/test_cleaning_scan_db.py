@@ -271,7 +271,7 @@ def _state(engine, ids):
 
 
 def test_merge_then_undo_restores_the_exact_previous_state(city):
-    a, b = _pair(city, bhxh_code="12", bhyt_card=None)
+    a, b = _pair(city, bhyt_card="XX4010123456789")  # b also has a malformed card: a second item
     with transaction(city) as session:
         session.add(
             Vaccination(resident_id=b, vaccine_code="BCG", dose_number=1, vaccinated_on=dt.date(1990, 8, 1))
@@ -286,7 +286,7 @@ def test_merge_then_undo_restores_the_exact_previous_state(city):
         assert session.get(Resident, a).full_name == "Tran Van Nam"
         assert session.scalar(select(Vaccination.resident_id)) == a
         assert session.scalar(select(HealthRecord.status).where(HealthRecord.resident_id == b)) == "closed"
-    assert {i.status for i in items(city)} == {"resolved"}  # the pair and b's bhxh item
+    assert {i.status for i in items(city)} == {"resolved"}  # the pair and b's card item
     scan(city)
     assert {i.status for i in items(city)} == {"resolved"}  # merged-away rows are not scanned
     merged = one_item(city, rule_id="duplicate")

@@ -1,0 +1,529 @@
+"""Refresh of the big KPI sources in polars: ONE narrow read per source table, aggregation in memory.
+
+Why not ``INSERT … SELECT`` like the small sources (``kpi_facts``): on SQLite the resident ⟕ record join
+plus a per-row fan-out over ~20 interval edges costs minutes at city scale, and the "pre-history"
+(residents living in Hanoi since 1983) produced a fact row per ward for every day of forty years.
+Here each source table is streamed once through ADBC (narrow integer/date columns only, in record
+batches so string dates never pile up), the resident ⟕ record join is a polars hash join, and every
+interval edge becomes a (measure, ward, facility, day) group-by on compact frames. Days before
+``HISTORY_START`` are folded onto it: the facts are exact for every day from then on, which is all the
+dashboard shows ("every day since July 2023"). Facts and current totals are written with ADBC bulk
+ingest (COPY on PostgreSQL) in one transaction per source.
+
+The semantics are those of ``kpis/measures.py`` — the same as the SQL of ``kpi_facts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine
+
+FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
+FACT_SCHEMA = {
+    "measure": pl.String,
+    "ward_id": pl.Int32,
+    "facility_id": pl.Int32,
+    "day": pl.Date,
+    "district_id": pl.Int32,
+    "facility_type": pl.String,
+    "delta": pl.Int64,
+}
+TOTAL_SCHEMA = {k: v for k, v in FACT_SCHEMA.items() if k not in ("day", "delta")} | {"value": pl.Int64}
+
+
+def history_start(epoch: dt.date) -> dt.date:
+    """The first day the facts are exact for: the day before the epoch carries all earlier history."""
+    return epoch - dt.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# ADBC plumbing
+
+
+def adbc_connect(engine: Engine):
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        import adbc_driver_sqlite.dbapi as driver
+
+        connection = driver.connect(url.database)
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")  # as the app's engine: WAL makes it crash-safe
+        cursor.close()
+        return connection
+    import adbc_driver_postgresql.dbapi as driver
+
+    return driver.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+class Reader:
+    """Dialect-aware narrow reads through one ADBC connection."""
+
+    def __init__(self, connection, sqlite: bool) -> None:
+        self.connection = connection
+        self.sqlite = sqlite
+
+    def date(self, column: str, alias: str | None = None) -> str:
+        # SQLite stores dates as ISO text: coalesce NULL to '' so every batch has a string column
+        # (ADBC infers each batch's types; an all-NULL first batch would otherwise come back untyped).
+        alias = alias or column.split(".")[-1]
+        return f"coalesce({column}, '') AS {alias}" if self.sqlite else f"{column} AS {alias}"
+
+    def lit_date(self, day: dt.date) -> str:
+        return f"'{day.isoformat()}'" if self.sqlite else f"DATE '{day.isoformat()}'"
+
+    def frame(self, sql: str, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            parts = []
+            for batch in cursor.fetch_record_batch():
+                part = pl.from_arrow(batch)
+                if isinstance(part, pl.Series):  # pragma: no cover - a one-column batch
+                    part = part.to_frame()
+                parts.append(_typed(part, dates, schema))
+        finally:
+            cursor.close()
+        if not parts:
+            return pl.DataFrame(schema=schema)
+        return pl.concat(parts, how="vertical")
+
+
+def _typed(part: pl.DataFrame, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    columns = []
+    for name, dtype in schema.items():
+        col = pl.col(name)
+        if name in dates and part.schema[name] in (pl.String, pl.Utf8):
+            columns.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
+        elif name in dates and part.schema[name] == pl.Null:
+            columns.append(pl.lit(None, pl.Date).alias(name))
+        else:
+            columns.append(col.cast(dtype, strict=False).alias(name))
+    return part.select(columns)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Interval edges → increments
+
+
+def later(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """max(a, b); NULL when either is missing ("not happened yet")."""
+    return pl.when(a.is_null() | b.is_null()).then(None).otherwise(pl.max_horizontal(a, b))
+
+
+def earlier_end(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """min(a, b) of two interval ends where NULL means open-ended."""
+    return pl.when(a.is_null()).then(b).when(b.is_null()).then(a).otherwise(pl.min_horizontal(a, b))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``measure`` counts the row on days in [start, end) (``end`` None = open); ``cond`` filters rows.
+
+    With ``weight`` set it is a point: the row adds ``weight`` on ``start`` and it stays.
+    """
+
+    measure: str
+    start: pl.Expr
+    end: pl.Expr | None = None
+    cond: pl.Expr | None = None
+    weight: pl.Expr | None = None
+
+
+def increments(
+    rows: pl.LazyFrame, edges: Sequence[Edge], since: dt.date | None, first_day: dt.date
+) -> pl.DataFrame:
+    """(measure, ward, facility, day, district, type, delta) summed per key; zero sums dropped.
+
+    ``rows`` has ward_id, facility_id, district_id, facility_type and whatever the edges read.
+    """
+    keys = ["ward_id", "facility_id", "district_id", "facility_type"]
+    parts = []
+    for edge in edges:
+        valid = edge.start.is_not_null()
+        if edge.cond is not None:
+            valid = valid & edge.cond.fill_null(False)
+        if edge.end is not None:
+            valid = valid & (edge.end.is_null() | (edge.start < edge.end)).fill_null(False)
+        sides = [(edge.start, edge.weight if edge.weight is not None else pl.lit(1, pl.Int64), valid)]
+        if edge.end is not None:
+            sides.append((edge.end, pl.lit(-1, pl.Int64), valid & edge.end.is_not_null()))
+        for day, delta, ok in sides:
+            day = pl.max_horizontal(day, pl.lit(first_day, pl.Date))  # pre-history folds onto day one
+            part = rows.filter(ok).select(*keys, day.alias("day"), delta.cast(pl.Int64).alias("delta"))
+            if since is not None:
+                part = part.filter(pl.col("day") >= pl.lit(since, pl.Date))
+            parts.append(
+                part.group_by([*keys, "day"])
+                .agg(pl.col("delta").sum())
+                .with_columns(pl.lit(edge.measure, pl.String).alias("measure"))
+            )
+    if not parts:
+        return pl.DataFrame(schema=FACT_SCHEMA)
+    merged = (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by(["measure", *keys, "day"])
+        .agg(pl.col("delta").sum())
+        .filter(pl.col("delta") != 0)
+        .select([pl.col(name).cast(dtype) for name, dtype in FACT_SCHEMA.items()])
+    )
+    return merged.collect()
+
+
+def _ward_keys(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.with_columns(
+        pl.lit(0, pl.Int32).alias("facility_id"), pl.lit("", pl.String).alias("facility_type")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sources
+
+
+def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
+    """resident ⟕ health_record (merged resident rows excluded)."""
+    d = reader.date
+    residents = reader.frame(
+        "SELECT id, ward_id, district_id, "
+        f"{d('resident_since', 's')}, {d('resident_until', 'u')}, "
+        "CASE WHEN bhyt_card IS NOT NULL AND bhyt_card <> '' THEN 1 ELSE 0 END AS insured "
+        "FROM resident WHERE coalesce(merged_into_id, 0) = 0",
+        ("s", "u"),
+        {
+            "id": pl.Int64,
+            "ward_id": pl.Int32,
+            "district_id": pl.Int32,
+            "s": pl.Date,
+            "u": pl.Date,
+            "insured": pl.Boolean,
+        },
+    )
+    record_dates = (
+        "created",
+        "standardised",
+        "verified",
+        "vneid",
+        "linked",
+        "vaccination",
+        "checked",
+        "closed",
+    )
+    verified = "CASE WHEN verification_status = 'verified' THEN verified_on END"
+    records = reader.frame(
+        "SELECT resident_id AS id, "
+        + ", ".join(
+            [
+                d("created_on", "created"),
+                d("standardised_on", "standardised"),
+                d(verified, "verified"),
+                d("vneid_shared_on", "vneid"),
+                d("bhyt_linked_on", "linked"),
+                d("vaccination_loaded_on", "vaccination"),
+                d("last_health_check_on", "checked"),
+                d("closed_on", "closed"),
+            ]
+        )
+        + " FROM health_record",
+        record_dates,
+        {"id": pl.Int64, **{c: pl.Date for c in record_dates}},
+    )
+    rows = _ward_keys(residents.lazy().join(records.lazy(), on="id", how="left"))
+    c = pl.col
+    s, u, created, closed = c("s"), c("u"), c("created"), c("closed")
+    check_end = c("checked") + pl.duration(days=365)
+    edges = (
+        Edge("residents", s, u),
+        Edge("residents_with_record", later(s, created), u),
+        Edge("residents_vaccination_loaded", later(s, c("vaccination")), u),
+        Edge("residents_health_check_12m", later(s, c("checked")), earlier_end(u, check_end)),
+        Edge("records", created, closed),
+        Edge("records_standardised", later(created, c("standardised")), closed),
+        Edge("records_verified", later(created, c("verified")), closed),
+        Edge("records_vneid_shared", later(created, c("vneid")), closed),
+        Edge("records_insured", created, closed, c("insured")),
+        Edge("records_insured_linked", later(created, c("linked")), closed, c("insured")),
+    )
+    out = increments(rows, edges, since, history_start(epoch))
+    del residents, records
+    return out
+
+
+def _facilities(reader: Reader) -> pl.DataFrame:
+    return reader.frame(
+        "SELECT id AS facility_id, ward_id, district_id, facility_type, "
+        "CASE WHEN is_licensed THEN 1 ELSE 0 END AS licensed, "
+        f"{reader.date('first_data_sent_on', 'first_sent')} "
+        "FROM facility",
+        ("first_sent",),
+        {
+            "facility_id": pl.Int32,
+            "ward_id": pl.Int32,
+            "district_id": pl.Int32,
+            "facility_type": pl.String,
+            "licensed": pl.Boolean,
+            "first_sent": pl.Date,
+        },
+    )
+
+
+# Reporting runs look 30 days back and ahead: reading one more day than that before ``since`` is
+# exact for every output day >= since (an older previous submission is > 30 days away either way).
+RUN_DAYS = 30
+
+
+def submission(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
+    """facility_daily_submission (one row per facility per day, kept per facility — not exploded)."""
+    where = ""
+    if since is not None:
+        where = f" WHERE day >= {reader.lit_date(since - dt.timedelta(days=RUN_DAYS + 1))}"
+    days = reader.frame(
+        f"SELECT facility_id, {reader.date('day')}, received, accepted FROM facility_daily_submission{where}",
+        ("day",),
+        {"facility_id": pl.Int32, "day": pl.Date, "received": pl.Int64, "accepted": pl.Int64},
+    )
+    rows = days.lazy().join(_facilities(reader).lazy(), on="facility_id", how="inner")
+    c = pl.col
+    counts = increments(
+        rows,
+        (
+            Edge("submissions_received", c("day"), weight=c("received")),
+            Edge("submissions_accepted", c("day"), weight=c("accepted")),
+        ),
+        since,
+        history_start(epoch),
+    )
+    reporting = (
+        rows.filter(
+            (c("received") > 0)
+            & c("licensed")
+            & c("first_sent").is_not_null()
+            & (c("day") >= c("first_sent"))
+        )
+        .sort(["facility_id", "day"])
+        .with_columns(
+            c("day").shift(1).over("facility_id").alias("prev_day"),
+            c("day").shift(-1).over("facility_id").alias("next_day"),
+        )
+    )
+    window = pl.duration(days=RUN_DAYS)
+    runs = increments(
+        reporting,
+        (
+            Edge(
+                "facility_reporting_30d",
+                c("day"),
+                weight=pl.lit(1),
+                cond=c("prev_day").is_null() | (c("day") > c("prev_day") + window),
+            ),
+            Edge(
+                "facility_reporting_30d",
+                c("day") + window,
+                weight=pl.lit(-1),
+                cond=c("next_day").is_null() | (c("next_day") > c("day") + window),
+            ),
+        ),
+        since,
+        history_start(epoch),
+    )
+    return (
+        pl.concat([counts, runs])
+        .group_by([*FACT_KEYS, "day"])
+        .agg(pl.col("delta").sum())
+        .filter(pl.col("delta") != 0)
+        .select(list(FACT_SCHEMA))
+    )
+
+
+def admin_event(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
+    d = reader.date
+    events = reader.frame(
+        f"SELECT ward_id, district_id, {d('received_on', 'received')}, {d('applied_on', 'applied')} "
+        "FROM admin_change_event",
+        ("received", "applied"),
+        {"ward_id": pl.Int32, "district_id": pl.Int32, "received": pl.Date, "applied": pl.Date},
+    )
+    c = pl.col
+    window_end = c("received") + pl.duration(days=90)
+    edges = (
+        Edge("admin_events_received_90d", c("received"), window_end),
+        Edge(
+            "admin_events_applied_7d",
+            later(c("applied"), c("received")),
+            window_end,
+            c("applied").is_not_null() & (c("applied") <= c("received") + pl.duration(days=7)),
+        ),
+    )
+    return increments(_ward_keys(events.lazy()), edges, since, history_start(epoch))
+
+
+FRAME_SOURCES: dict[str, Callable[[Reader, dt.date | None, dt.date], pl.DataFrame]] = {
+    "population": population,
+    "submission": submission,
+    "admin_event": admin_event,
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Write: facts and current totals of one source, in one transaction
+
+
+def _in_list(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _for_ingest(frame: pl.DataFrame, sqlite: bool):
+    if sqlite and "day" in frame.columns:  # SQLAlchemy's Date on SQLite is ISO text
+        frame = frame.with_columns(pl.col("day").dt.strftime("%Y-%m-%d"))
+    return frame.to_arrow()
+
+
+def refresh_frame_source(
+    engine: Engine,
+    source: str,
+    measures: Sequence[str],
+    since: dt.date | None,
+    epoch: dt.date,
+    today: dt.date,
+    totals_day: dt.date | None,
+) -> int:
+    """Replace the increments of ``source`` (all days, or days >= ``since``) and its current totals.
+
+    The totals move from ``totals_day`` to ``today`` without rescanning the facts: old totals minus the
+    replaced increments (days since..totals_day) plus the new ones (days since..today).
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    connection = adbc_connect(engine)
+    try:
+        reader = Reader(connection, sqlite)
+        new = FRAME_SOURCES[source](reader, since, epoch)
+        in_measures = _in_list(measures)
+        day = reader.lit_date
+        total_schema = {k: v for k, v in TOTAL_SCHEMA.items() if k != "value"} | {"value": pl.Int64}
+        incremental = since is not None and totals_day is not None
+        if incremental:
+            old_totals = reader.frame(
+                f"SELECT measure, ward_id, facility_id, district_id, facility_type, value "
+                f"FROM kpi_current_total WHERE measure IN ({in_measures})",
+                (),
+                total_schema,
+            )
+            removed = reader.frame(
+                f"SELECT measure, ward_id, facility_id, district_id, facility_type, sum(delta) AS value "
+                f"FROM kpi_daily_fact WHERE measure IN ({in_measures}) AND day >= {day(since)} "
+                f"AND day <= {day(totals_day)} "
+                "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
+                (),
+                total_schema,
+            )
+            parts = [old_totals, removed.with_columns(-pl.col("value"))]
+        else:
+            parts = []
+        added = (
+            new.filter(pl.col("day") <= pl.lit(today, pl.Date))
+            .group_by(FACT_KEYS)
+            .agg(pl.col("delta").sum().alias("value"))
+        )
+        parts.append(added.select([pl.col(k).cast(v) for k, v in total_schema.items()]))
+        totals = (
+            pl.concat([p.select([pl.col(k).cast(v) for k, v in total_schema.items()]) for p in parts])
+            .group_by(FACT_KEYS)
+            .agg(pl.col("value").sum())
+            .filter(pl.col("value") != 0)
+        )
+        if since is not None and totals_day is None:
+            totals = None  # no totals to move forward: the caller rebuilds them from the facts
+        cursor = connection.cursor()
+        try:
+            stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures})"
+            if since is not None:
+                stale += f" AND day >= {day(since)}"
+            cursor.execute(stale)
+            if new.height:  # in primary-key order: B-tree appends instead of random page splits
+                ordered = new.sort(["measure", "ward_id", "facility_id", "day"])
+                cursor.adbc_ingest("kpi_daily_fact", _for_ingest(ordered, sqlite), mode="append")
+            if totals is not None:
+                cursor.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
+                if totals.height:
+                    cursor.adbc_ingest("kpi_current_total", _for_ingest(totals, sqlite), mode="append")
+        finally:
+            cursor.close()
+        connection.commit()
+        return new.height
+    finally:
+        connection.close()
+
+
+def refresh_frame_source_isolated(
+    engine: Engine,
+    source: str,
+    measures: Sequence[str],
+    since: dt.date | None,
+    epoch: dt.date,
+    today: dt.date,
+    totals_day: dt.date | None,
+) -> int:
+    """``refresh_frame_source``, in a child process on SQLite.
+
+    The ADBC driver links its own copy of SQLite. Two SQLite libraries in one process cannot see each
+    other's POSIX locks, so the ADBC connection's close may checkpoint and truncate the WAL under the
+    app's open pysqlite connections ("database disk image is malformed" — seen in the tests). Across
+    processes the locks work, so the ADBC side runs in a child (~1 s of start-up).
+    """
+    if engine.dialect.name != "sqlite":
+        return refresh_frame_source(engine, source, measures, since, epoch, today, totals_day)
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    args = {
+        "url": engine.url.render_as_string(hide_password=False),
+        "source": source,
+        "measures": list(measures),
+        "since": since.isoformat() if since else None,
+        "epoch": epoch.isoformat(),
+        "today": today.isoformat(),
+        "totals_day": totals_day.isoformat() if totals_day else None,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "data_access.kpi_frames", json.dumps(args)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"KPI refresh of {source} failed:\n{result.stderr[-3000:]}")
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def _main(argv: Sequence[str]) -> None:
+    import json
+
+    from data_access.engine import make_engine
+
+    args = json.loads(argv[0])
+
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    engine = make_engine(args["url"])
+    rows = refresh_frame_source(
+        engine,
+        args["source"],
+        args["measures"],
+        day(args["since"]),
+        day(args["epoch"]),
+        day(args["today"]),
+        day(args["totals_day"]),
+    )
+    print(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])
