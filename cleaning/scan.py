@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from cleaning.address import resolve_addresses
@@ -183,6 +184,8 @@ def fetch_frame(connection: Connection, query, schema: dict[str, pl.DataType]) -
     rendered with its (integer/date) parameters inlined and dates are parsed vectorised.
     """
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "postgresql":
+        return _copy_frame(connection, sql, schema)
     rows = connection.exec_driver_sql(sql).fetchall()
     textual_dates = connection.dialect.name == "sqlite"
     raw_schema = {c: (pl.String if t == pl.Date and textual_dates else t) for c, t in schema.items()}
@@ -194,6 +197,22 @@ def fetch_frame(connection: Connection, query, schema: dict[str, pl.DataType]) -
             if t == pl.Date
         )
     return frame
+
+
+def _copy_frame(connection: Connection, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, parsed by polars — ~10× faster than fetching
+    300 k rows as Python tuples. NULL is an unquoted empty field, an empty string a quoted one."""
+    raw = connection.connection.driver_connection  # psycopg, inside the caller's transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    if not data:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        new_columns=list(schema),
+        schema=schema,
+    )
 
 
 def _event_dates(connection, today, district_id, resident_ids) -> pl.DataFrame:
@@ -244,21 +263,28 @@ def load_wards(connection: Connection) -> pl.DataFrame:
     )
 
 
-def same_cccd_pairs(connection: Connection, district_id: int) -> list[tuple[int, int]]:
-    """(a, b), a < b, sharing a CCCD, where ``a`` lives in ``district_id`` (b anywhere in the city)."""
-    other = aliased(Resident)
-    query = (
-        select(Resident.id, other.id)
-        .join(other, and_(other.cccd == Resident.cccd, other.id > Resident.id))
-        .where(
-            Resident.district_id == district_id,
-            Resident.merged_into_id.is_(None),
-            other.merged_into_id.is_(None),
-            Resident.cccd.is_not(None),
-            Resident.cccd != "",
-        )
+def shared_cccd_residents(connection: Connection) -> pl.DataFrame:
+    """(resident_id, cccd) of every resident (not merged away) whose CCCD another one also has.
+
+    One group-by over the city per scan, instead of a self-join per district (which PostgreSQL may
+    plan badly right after a bulk load, before statistics exist). Small: a few per thousand residents.
+    """
+    usable = (Resident.merged_into_id.is_(None), Resident.cccd.is_not(None), Resident.cccd != "")
+    shared = select(Resident.cccd).where(*usable).group_by(Resident.cccd).having(func.count() > 1)
+    query = select(Resident.id.label("resident_id"), Resident.cccd).where(*usable, Resident.cccd.in_(shared))
+    return fetch_frame(connection, query, {"resident_id": pl.Int64, "cccd": pl.String})
+
+
+def same_cccd_pairs(shared: pl.DataFrame, district_ids: set[int] | list[int]) -> pl.DataFrame:
+    """(a, b), a < b, sharing a CCCD, where ``a`` is one of ``district_ids``' residents (b anywhere)."""
+    left = shared.rename({"resident_id": "a"})
+    right = shared.rename({"resident_id": "b"})
+    return (
+        left.filter(pl.col("a").is_in(list(district_ids)))
+        .join(right, on="cccd")
+        .filter(pl.col("a") < pl.col("b"))
+        .select("a", "b")
     )
-    return [tuple(row) for row in connection.execute(query)]
 
 
 # ---------------------------------------------------------------------------------------------- detecting
@@ -270,6 +296,7 @@ def district_findings(
     rules: dict[str, Rule],
     today: dt.date,
     neighbours: set[tuple[int, int]],
+    shared: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """All findings of one district as rows ready for ``cleaning_item`` (``ITEM_COLUMNS``)."""
     frame = load_residents(connection, today, district_id=district_id)
@@ -291,7 +318,9 @@ def district_findings(
     )
     duplicate_rule = rules.get(DUPLICATE_RULE)
     if duplicate_rule is not None and duplicate_rule.enabled:
-        pairs = _duplicate_pairs(connection, frame, district_id, duplicate_rule, today, neighbours)
+        if shared is None:
+            shared = shared_cccd_residents(connection)
+        pairs = _duplicate_pairs(connection, frame, duplicate_rule, today, neighbours, shared)
         dup_items = pairs.join(
             frame.select("resident_id", "ward_id", "district_id"), on="resident_id"
         ).select(
@@ -309,16 +338,15 @@ def district_findings(
     return items, frame.height
 
 
-def _duplicate_pairs(connection, frame, district_id, rule: Rule, today, neighbours) -> pl.DataFrame:
-    same = same_cccd_pairs(connection, district_id)
+def _duplicate_pairs(connection, frame, rule: Rule, today, neighbours, shared: pl.DataFrame) -> pl.DataFrame:
     in_district = set(frame.get_column("resident_id").to_list())
-    outside = sorted({b for _, b in same if b not in in_district})
+    same = same_cccd_pairs(shared, in_district)
+    outside = sorted(set(same.get_column("b").to_list()) - in_district)
     people = frame.select("resident_id", "cccd", "bhxh_code", "full_name", "sex", "date_of_birth", "ward_id")
     if outside:
         extra = load_residents(connection, today, resident_ids=outside).select(people.columns)
         people = pl.concat([people, extra])
-    extra_pairs = pl.DataFrame(same, schema={"a": pl.Int64, "b": pl.Int64}, orient="row")
-    pairs = score_pairs(people, neighbours, float(rule.param("threshold", 0.85)), extra_pairs)
+    pairs = score_pairs(people, neighbours, float(rule.param("threshold", 0.85)), same)
     # An item belongs to the district of its lower resident id: each pair is raised exactly once.
     return pairs.filter(pl.col("resident_id").is_in(in_district)).cast(PAIR_SCHEMA)
 
@@ -415,6 +443,23 @@ def _details_changed(row: dict) -> bool:
 
 
 def _insert_items(connection: Connection, rows: pl.DataFrame, now: dt.datetime) -> None:
+    """New items: ``COPY … FROM STDIN`` on PostgreSQL (tens of thousands per district on a first
+    scan), SQLAlchemy executemany on SQLite. Either way inside the district's transaction."""
+    if connection.dialect.name == "postgresql":
+        frame = rows.with_columns(
+            status=pl.lit(CleaningStatus.OPEN.value),
+            opened_at=pl.lit(now).cast(pl.Datetime("us", "UTC")),
+            last_seen_at=pl.lit(now).cast(pl.Datetime("us", "UTC")),
+            version=pl.lit(1, dtype=pl.Int32),
+        )
+        columns = ", ".join(frame.columns)
+        raw = connection.connection.driver_connection
+        statement = f"COPY cleaning_item ({columns}) FROM STDIN (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(
+                frame.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
+            )
+        return
     records = [
         {
             **row,
@@ -498,6 +543,30 @@ def districts_to_scan(connection: Connection, district_code: str | None) -> list
 
 
 ProgressFn = Callable[[int, int, DistrictResult], None]
+SCANNED_TABLES = ("resident", "health_record", "admin_change_event", "cleaning_item")
+
+
+def ensure_statistics(engine: Engine) -> list[str]:
+    """PostgreSQL: ANALYZE the scanned tables that were never analysed (e.g. right after a bulk load).
+
+    Without statistics the planner picks nested loops for the per-district reads and the standardised
+    updates (seconds per district at full scale); one sampled ANALYZE costs a few seconds.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        never = [
+            name
+            for (name,) in connection.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%(names)s) "
+                "AND last_analyze IS NULL AND last_autoanalyze IS NULL",
+                {"names": list(SCANNED_TABLES)},
+            )
+        ]
+    if never:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"ANALYZE {', '.join(never)}")
+    return never
 
 
 def run_scan(
@@ -511,6 +580,7 @@ def run_scan(
     started = time.perf_counter()
     today = today or dt.date.today()
     rules = ensure_rules(engine)
+    ensure_statistics(engine)
     scanned = [r for r in (*ROW_RULES, DUPLICATE_RULE) if r in rules and rules[r].enabled]
     standardisation = [r for r in scanned if rules[r].standardisation]
     report = ScanReport(by_rule=dict.fromkeys(scanned, 0))
@@ -520,13 +590,16 @@ def run_scan(
             float(rules[DUPLICATE_RULE].param("neighbour_km", 2.5)) if DUPLICATE_RULE in rules else 2.5
         )
         neighbours = neighbour_pairs(load_wards(connection), max_km=neighbours_km)
+        shared = shared_cccd_residents(connection)
     if district_code is not None and not districts:
         raise LookupError(f"no district with code {district_code!r}")
     for index, (district_id, district_name) in enumerate(districts, start=1):
         district_started = time.perf_counter()
         result = DistrictResult(district_id, district_name)
         with engine.begin() as connection:
-            found, result.residents = district_findings(connection, district_id, rules, today, neighbours)
+            found, result.residents = district_findings(
+                connection, district_id, rules, today, neighbours, shared
+            )
             now = utcnow()
             result.opened, result.reopened, result.updated, result.closed = sync_district(
                 connection, district_id, found, scanned, now

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import polars as pl
 from sqlalchemy import JSON, Connection, Engine, Table
@@ -146,6 +146,11 @@ def bulk_load(engine: Engine) -> Iterator[BulkLoad]:
     """One all-or-nothing bulk transaction on ``engine``: commit on success, roll back on error."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
+            # Index rebuilds after the load sort in memory and in parallel; the commit need not
+            # wait for the WAL flush (a crash loses the whole, uncommitted, load anyway).
+            connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+            connection.exec_driver_sql("SET LOCAL max_parallel_maintenance_workers = 2")
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             yield _PostgresBulkLoad(engine, connection)
         return
     import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -153,10 +158,13 @@ def bulk_load(engine: Engine) -> Iterator[BulkLoad]:
     engine.dispose()  # no pooled SQLAlchemy connection may hold a lock while ADBC writes
     connection = adbc_sqlite.connect(engine.url.database, autocommit=True)
     writer = _SqliteBulkLoad(engine, connection)
-    # A multi-GB transaction in WAL mode is written twice (WAL, then checkpoint); a rollback journal
-    # only records the few pages that existed before. WAL is restored for the app's readers after.
-    writer.execute("PRAGMA journal_mode = DELETE")
+    writer.execute("PRAGMA busy_timeout = 30000")  # wait for readers like the engine does
     writer.execute("PRAGMA cache_size = -262144")  # 256 MB: index rebuilds stay in memory
+    # A multi-GB transaction in WAL mode is written twice (WAL, then checkpoint); a rollback journal
+    # only records the few pages that existed before. Leaving WAL needs the only open connection:
+    # when another one is open (a running app), stay in WAL — slower, equally correct.
+    with suppress(DBAPIError):
+        writer.execute("PRAGMA journal_mode = DELETE")
     try:
         writer.execute("BEGIN IMMEDIATE")
         yield writer
@@ -166,7 +174,8 @@ def bulk_load(engine: Engine) -> Iterator[BulkLoad]:
         writer.execute("ROLLBACK")
         raise
     finally:
-        writer.execute("PRAGMA journal_mode = WAL")
+        with suppress(DBAPIError):
+            writer.execute("PRAGMA journal_mode = WAL")
         connection.close()
 
 

@@ -49,11 +49,7 @@ def adbc_connect(engine: Engine):
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as driver
 
-        connection = driver.connect(url.database)
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA synchronous=NORMAL")  # as the app's engine: WAL makes it crash-safe
-        cursor.close()
-        return connection
+        return driver.connect(url.database)
     import adbc_driver_postgresql.dbapi as driver
 
     return driver.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
@@ -411,7 +407,8 @@ def refresh_frame_source(
                 total_schema,
             )
             removed = reader.frame(
-                f"SELECT measure, ward_id, facility_id, district_id, facility_type, sum(delta) AS value "
+                "SELECT measure, ward_id, facility_id, district_id, facility_type, "
+                "CAST(sum(delta) AS BIGINT) AS value "
                 f"FROM kpi_daily_fact WHERE measure IN ({in_measures}) AND day >= {day(since)} "
                 f"AND day <= {day(totals_day)} "
                 "GROUP BY measure, ward_id, facility_id, district_id, facility_type",

@@ -47,8 +47,22 @@ def _window_values(
     """Daily KPI num/den per unit for the ``window + 1`` days ending at ``as_of``."""
     start = as_of - dt.timedelta(days=window)
     measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
-    base = rollup(measure_totals(engine, scope, start, measures), catalogue, level, org["mapping"])
+    base_finest = measure_totals(engine, scope, start, measures)
     daily_finest = measure_daily(engine, scope, start, as_of, measures)
+    return window_grid(base_finest, daily_finest, start, as_of, level, catalogue, org)
+
+
+def window_grid(
+    base_finest: pl.DataFrame,
+    daily_finest: pl.DataFrame,
+    start: dt.date,
+    as_of: dt.date,
+    level: str,
+    catalogue,
+    org,
+) -> pl.DataFrame:
+    """Cumulative KPI num/den per unit of ``level`` and day from finest totals on ``start`` + increments."""
+    base = rollup(base_finest, catalogue, level, org["mapping"])
     daily = rollup(daily_finest, catalogue, level, org["mapping"], by=("day",))
     days = pl.DataFrame({"day": pl.date_range(start, as_of, "1d", eager=True)})
     keys = pl.concat([base.select("kpi_id", "unit_id"), daily.select("kpi_id", "unit_id")]).unique()
@@ -92,9 +106,23 @@ def kpi_table(
     """
     catalogue = catalogue or load_catalogue(engine)
     org = org or org_frames(engine)
-    series = _window_values(engine, scope, as_of, level, catalogue, org, window)
-    if series.is_empty():
+    latest = None
+    if window == RATE_WINDOW_DAYS:
+        from kpis import rollup_store
+
+        latest = rollup_store.latest(engine, scope, as_of, level, catalogue)
+    if latest is None:  # no roll-up for that day or scope shape: from the daily facts
+        series = _window_values(engine, scope, as_of, level, catalogue, org, window)
+        if series.is_empty():
+            return _empty_table()
+        latest = latest_with_rates(series, as_of)
+    elif latest.is_empty():
         return _empty_table()
+    return assemble_table(latest, scope, as_of, level, catalogue, org)
+
+
+def latest_with_rates(series: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """(kpi_id, unit_id, numerator, denominator, value, rate) on ``as_of`` from a daily window series."""
     wide = (
         series.select("kpi_id", "unit_id", "day", "value")
         .with_columns(pl.col("value").fill_null(float("nan")))
@@ -105,9 +133,13 @@ def kpi_table(
     rates = pl.DataFrame({"kpi_id": wide["kpi_id"], "unit_id": wide["unit_id"], "rate": slopes}).with_columns(
         pl.col("rate").fill_nan(None)
     )
-    latest = (
-        series.filter(pl.col("day") == as_of).drop("day").join(rates, on=["kpi_id", "unit_id"], how="left")
-    )
+    return series.filter(pl.col("day") == as_of).drop("day").join(rates, on=["kpi_id", "unit_id"], how="left")
+
+
+def assemble_table(
+    latest: pl.DataFrame, scope: Scope, as_of: dt.date, level: str, catalogue, org
+) -> pl.DataFrame:
+    """Status and forecast for each (kpi_id, unit_id, numerator, denominator, value, rate) row."""
     kpis = by_id(catalogue)
     records = []
     for row in latest.iter_rows(named=True):

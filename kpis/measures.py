@@ -4,6 +4,8 @@ Each measure is counted from exactly one *source* (one aggregate pass per source
 turns source rows into dated increments lives in ``data_access.kpi_facts``; the semantics are:
 
 A measure counts a row on day D when D lies in the row's interval [start, end) (end None = open):
+(increments dated before EPOCH - 1 day are stored on that day: the facts are exact from 30/06/2023
+on, which keeps forty years of residents' arrival dates from becoming a fact row per ward per day)
 
 resident ⟕ health_record (source ``population``; merged resident rows excluded)
   residents                     [resident_since, resident_until)           = status "residents"

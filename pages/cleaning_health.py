@@ -19,7 +19,7 @@ def render() -> None:
     if oldest.height == 0:
         st.info(t("cleaning.empty"))
     else:
-        st.dataframe(oldest, hide_index=True, use_container_width=True)
+        st.dataframe(oldest, hide_index=True, width="stretch")
     weekly = health["weekly"]
     weeks = [w.strftime("%d/%m/%Y") for w in weekly["week"].to_list()]
     st.subheader(t("cleaning.health.weekly"))
@@ -30,10 +30,10 @@ def render() -> None:
         ]
     )
     bars.update_layout(barmode="group", xaxis_title=t("cleaning.health.week"))
-    st.plotly_chart(bars, use_container_width=True)
+    st.plotly_chart(bars, width="stretch")
     st.subheader(t("cleaning.health.burndown"))
     burndown = go.Figure(
         go.Scatter(x=weeks, y=weekly["open"].to_list(), mode="lines+markers", name=t("cleaning.health.open"))
     )
     burndown.update_layout(xaxis_title=t("cleaning.health.week"))
-    st.plotly_chart(burndown, use_container_width=True)
+    st.plotly_chart(burndown, width="stretch")

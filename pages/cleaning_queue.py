@@ -29,10 +29,12 @@ def render() -> None:
     if frame.height == 0:
         st.info(t("cleaning.empty"))
         return
+    statuses = {s: t(f"cleaning.status.{s}") for s in STATUSES}
+    frame = frame.with_columns(frame["status"].replace_strict(statuses, default=frame["status"]))
     shown = frame.drop("version", "rule_id").rename(
         {c: t(f"cleaning.col.{c}") for c in frame.columns if c not in ("version", "rule_id")}
     )
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(shown, hide_index=True, width="stretch")
     st.download_button(
         t("cleaning.export"),
         data=lambda: excel_bytes(svc.export_queue(engine, principal, flt, lang), t("cleaning.queue.title")),
@@ -138,7 +140,7 @@ def _item(engine, principal, item_id: int, lang: str) -> None:
                     t("cleaning.item.field"): t(f"cleaning.field.{row['field']}"),
                     t("cleaning.item.left"): row["left"],
                     t("cleaning.item.right"): row["right"],
-                    t("cleaning.item.agreement"): row["agreement"],
+                    t("cleaning.item.agreement"): t(f"cleaning.agree.{row['agreement']}"),
                 }
                 for row in view.comparison
             ],

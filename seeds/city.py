@@ -118,20 +118,24 @@ def seed_database(
         ("account_scope", scopes),
     ]
     total = sum(frame.height for _, frame in plan)
-    with _stage(report, "load"), bulk_load(engine) as bulk:
-        _ensure_empty(bulk)
-        with tqdm(total=total, unit="rows", unit_scale=True, disable=not progress, desc="seed") as bar:
-            with load_mode(bulk, BULK_TABLES):
-                for table, frame in plan:
-                    bar.set_postfix_str(table)
-                    report.rows[table] = bulk.load(table, frame, on_rows=bar.update)
-            _reset_sequences(bulk, [table for table, _ in plan])
+    _ensure_empty(engine)
+    bar = tqdm(total=total, unit="rows", unit_scale=True, disable=not progress, desc="seed")
+    with _stage(report, "load"), bar, bulk_load(engine) as bulk:
+        with load_mode(bulk, BULK_TABLES):
+            for table, frame in plan:
+                bar.set_postfix_str(table)
+                report.rows[table] = bulk.load(table, frame, on_rows=bar.update)
+        _reset_sequences(bulk, [table for table, _ in plan])
     report.demo_logins = accounts["username"].to_list() if demo_users else []
     return report
 
 
-def _ensure_empty(bulk: BulkLoad) -> None:
-    if bulk.scalar("SELECT EXISTS (SELECT 1 FROM org_unit) OR EXISTS (SELECT 1 FROM resident)"):
+def _ensure_empty(engine: Engine) -> None:
+    with engine.connect() as connection:
+        has_data = connection.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM org_unit) OR EXISTS (SELECT 1 FROM resident)"
+        ).scalar()
+    if has_data:
         raise DatabaseNotEmptyError("the database already holds data; pass --replace to wipe it first")
 
 

@@ -234,13 +234,27 @@ def item_view(engine: Engine, principal: Principal, item_id: int, reveal: bool =
                 "action": e.action,
                 "actor_id": e.actor_id,
                 "comment": e.comment,
-                "before": e.before if e.action != "merged" else None,
-                "after": e.after,
+                "before": _history_values(e.before, reveal) if e.action != "merged" else None,
+                "after": _history_values(e.after, reveal),
             }
             for e in events
         ],
         revealed=reveal,
     )
+
+
+PERSONAL_FIELDS = frozenset({"full_name", "date_of_birth", "cccd", "bhxh_code", "bhyt_card", "address_text"})
+
+
+def _history_values(values: dict | None, reveal: bool) -> str | None:
+    """A history entry's before/after as text; personal values masked unless revealed."""
+    if not values:
+        return None
+    shown = {
+        key: (value if reveal or key not in PERSONAL_FIELDS else mask_tail(str(value)) if value else "–")
+        for key, value in values.items()
+    }
+    return ", ".join(f"{key}: {value}" for key, value in shown.items())
 
 
 def run_action(action: str, *args, **kwargs) -> str | None:

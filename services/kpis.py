@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from data_access.kpi_facts import measure_totals, org_frames
 from data_access.scope import Principal, Scope
+from kpis import rollup_store
 from kpis.api import as_of_default, kpi_table, kpi_trend
 from kpis.catalogue import PHASE_DEADLINES, PHASE_STARTS, Kpi, by_id, load_catalogue, update_definition
 from kpis.rollup import attach_kpis, ward_to_commune, with_ratio
@@ -172,19 +173,34 @@ def units_table(
     return table
 
 
+def _empty_types() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "kpi_id": pl.String,
+            "facility_type": pl.String,
+            "numerator": pl.Int64,
+            "denominator": pl.Int64,
+            "value": pl.Float64,
+        }
+    )
+
+
+def _trend(engine: Engine, scope: Scope, kpi: Kpi, end: dt.date, start: dt.date) -> pl.DataFrame:
+    """From the roll-up's stored points when it covers the request, else daily from the facts."""
+    stored = rollup_store.trend(engine, scope, kpi, end=end, start=start)
+    return stored if stored is not None else kpi_trend(engine, scope, kpi, end=end, start=start)
+
+
 def by_facility_type(engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[Kpi, ...]) -> pl.DataFrame:
     """Facility-based KPIs split by facility type (kpi_id, facility_type, numerator, denominator, value)."""
-    finest = measure_totals(engine, scope, as_of).filter(pl.col("facility_id") > 0)
+    from kpis.measures import FACILITY_MEASURES  # only these have facility rows
+
+    measures = sorted({m for k in kpis for m in (k.numerator, k.denominator) if m in FACILITY_MEASURES})
+    if not measures:
+        return _empty_types()
+    finest = measure_totals(engine, scope, as_of, measures).filter(pl.col("facility_id") > 0)
     if finest.is_empty():
-        return pl.DataFrame(
-            schema={
-                "kpi_id": pl.String,
-                "facility_type": pl.String,
-                "numerator": pl.Int64,
-                "denominator": pl.Int64,
-                "value": pl.Float64,
-            }
-        )
+        return _empty_types()
     tagged = attach_kpis(finest, kpis)
     grouped = tagged.group_by(["kpi_id", "facility_type"]).agg(
         pl.col("value").filter(pl.col("side") == "numerator").sum().alias("numerator"),
@@ -210,7 +226,7 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
             {
                 "kpi": kpi,
                 "total": row.row(0, named=True) if row.height else None,
-                "trend": kpi_trend(engine, scope, kpi, end=as_of, start=start),
+                "trend": _trend(engine, scope, kpi, as_of, start),
                 "by_district": _breakdown(districts, kpi.id),
                 "by_ward": _breakdown(wards, kpi.id),
                 "by_facility_type": types.filter(pl.col("kpi_id") == kpi.id).drop("kpi_id"),

@@ -25,6 +25,9 @@ BACKENDS = [b for b in os.environ.get("HSSK_TEST_BACKENDS", "sqlite,postgresql")
 RUN_ID = uuid.uuid4().hex[:8]
 TEST_TODAY = dt.date(2026, 11, 25)
 _counter = itertools.count()
+TERMINATE_OTHER_SESSIONS = text(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,6 +56,9 @@ class PgDatabases:
         name = f"hssk_test_{RUN_ID}_{next(_counter)}"
         template = make_url(template_url).database
         with self.admin.connect() as connection:
+            # Engines cached by the app under test (st.cache_resource) may still hold pooled
+            # connections to the template; they reconnect on their next use (pool_pre_ping).
+            connection.execute(TERMINATE_OTHER_SESSIONS, {"db": template})
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         self.created.append(name)
         return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)

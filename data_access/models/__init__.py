@@ -4,7 +4,7 @@ from data_access.models.accounts import Account, AccountScope, AuditLog, AuthSes
 from data_access.models.base import Base
 from data_access.models.cleaning import CleaningItem, CleaningItemEvent, CleaningRule
 from data_access.models.ground_truth import TruthDefect, TruthDuplicate
-from data_access.models.kpi import KpiCurrentTotal, KpiDailyFact, KpiDefinition, KpiRefreshState
+from data_access.models.kpi import KpiCurrentTotal, KpiDailyFact, KpiDefinition, KpiRefreshState, KpiRollup
 from data_access.models.org import Facility, FacilityDailySubmission, OrgUnit, OrgUnitMapping
 from data_access.models.population import AdminChangeEvent, HealthRecord, Resident, Vaccination
 from data_access.models.supervision import Checklist, Evaluation, Finding
@@ -29,6 +29,7 @@ __all__ = [
     "KpiDailyFact",
     "KpiDefinition",
     "KpiRefreshState",
+    "KpiRollup",
     "LoginAttempt",
     "OrgUnit",
     "OrgUnitMapping",

@@ -85,3 +85,30 @@ class KpiRefreshState(Base):
     full_refreshed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     rows_written: Mapped[int] = mapped_column(BigInteger, default=0)
     seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class KpiRollup(Base):
+    """Precomputed KPI numerators/denominators per org unit, written at the end of each refresh.
+
+    The pages read these few tens of thousands of rows instead of the daily facts (``kpis.rollup_store``):
+
+    ``kind = "status"``  every level, ``day`` = the refresh's day: the unit's figures and run-rate
+    ``kind = "window"``  city and district, every day of the run-rate window ending on that day
+    ``kind = "trend"``   city and district, weekly points back to the start plus every recent day
+
+    ``district_id`` / ``ward_id`` locate the unit (its own id at its level, its parents' above) so the
+    shared scope filter applies; both are NULL for the city and the 2025 communes.
+    """
+
+    __tablename__ = "kpi_rollup"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kpi_id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    ward_id: Mapped[int | None] = mapped_column(Integer)
+    numerator: Mapped[int] = mapped_column(BigInteger)
+    denominator: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[float | None] = mapped_column(Float)

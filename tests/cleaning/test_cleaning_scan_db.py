@@ -318,3 +318,19 @@ def test_comments_and_reveal_are_recorded(city):
             item.id
         )
     assert one_item(city).version == item.version
+
+
+def test_race_between_read_and_write_is_caught_by_the_version_column(city):
+    """B has read the item (same version as A) when A's change commits: B's write is refused."""
+    add_resident(city, cccd="1")
+    scan(city)
+    item = one_item(city)
+    session_b = queue._session(city)
+    seen_by_b = queue._locked_item(session_b, PRINCIPALS["admin"], item.id, item.version)
+    queue.dismiss(city, PRINCIPALS["ql_badinh"], item.id, item.version, "A was first")
+    seen_by_b.assigned_facility_id = TYT_PHUC_XA
+    with pytest.raises(queue.ConcurrentEditError):
+        queue._commit(session_b, [item.id])
+    session_b.close()
+    after = one_item(city)
+    assert after.status == "dismissed" and after.assigned_facility_id is None

@@ -165,3 +165,18 @@ def test_rules_page_for_the_administrator(city):
     at.run()
     assert not at.exception
     assert len(at.expander) == 15
+
+
+def test_history_masks_personal_values_until_revealed(city):
+    add_resident(city, cccd="00118501234")
+    run_scan(city, today=TODAY)
+    item = session_items(city)[0]
+    good = valid_cccd(city, item)
+    queue.fix(city, PRINCIPALS["ql_badinh"], item.id, item.version, {"cccd": good}, today=TODAY)
+    masked = svc.item_view(city, PRINCIPALS["ql_badinh"], item.id)
+    fixed = next(e for e in masked.events if e["action"] == "fixed")
+    assert good not in fixed["after"] and good[-3:] in fixed["after"]
+    assert good not in str(masked.people)
+    revealed = svc.item_view(city, PRINCIPALS["ql_badinh"], item.id, reveal=True)
+    assert good in next(e for e in revealed.events if e["action"] == "fixed")["after"]
+    assert revealed.people[0]["cccd"] == good
