@@ -5,6 +5,8 @@ Owns the session keys it is given (``key`` prefix): ``<key>_sort``, ``<key>_down
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
@@ -32,7 +34,7 @@ def league_table(frame: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title:
     st.dataframe(shown, hide_index=True, use_container_width=True)
     st.download_button(
         t("common.export_excel"),
-        data=excel_bytes(shown, title),
+        data=partial(excel_bytes, shown, title),  # built on click, not on every rerun
         file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_download",
@@ -44,14 +46,17 @@ def breakdown_table(frame: pl.DataFrame, *, key: str, title: str, file_stem: str
     if "value" in frame.columns:
         frame = frame.with_columns((pl.col("value") * 100).round(1))
     if "status" in frame.columns:
-        frame = frame.with_columns(pl.col("status").map_elements(status_label, return_dtype=pl.String))
+        labels = {s: status_label(s) for s in frame["status"].drop_nulls().unique().to_list()}
+        frame = frame.with_columns(
+            pl.col("status").replace_strict(labels, default=None, return_dtype=pl.String)
+        )
     if "kpi_id" in frame.columns:
         frame = frame.rename({"kpi_id": "kpi"})
     shown = frame.rename({c: t(f"kpi.col.{c}") for c in frame.columns})
     st.dataframe(shown, hide_index=True, use_container_width=True)
     st.download_button(
         t("common.export_excel"),
-        data=excel_bytes(shown, title),
+        data=partial(excel_bytes, shown, title),  # built on click, not on every rerun
         file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME,
         key=f"{key}_download",
