@@ -47,3 +47,14 @@ def test_drop_everything_then_upgrade_gives_an_empty_schema(backend, db_url) -> 
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT COUNT(*) FROM audit_log").scalar_one() == 0
     engine.dispose()
+
+
+def test_every_migration_downgrades_to_base_and_back(engine) -> None:
+    from alembic import command
+
+    from data_access.schema import alembic_config
+
+    command.downgrade(alembic_config(engine), "base")
+    assert current_revision(engine) is None
+    upgrade_to_head(engine)
+    assert is_at_head(engine)

@@ -1,7 +1,7 @@
 """KPI engine: catalogue columns, daily increments per measure at the finest level, refresh watermarks
 
 Revision ID: 0003
-Revises: 0004
+Revises: 0002
 Create Date: 2026-11-25 18:20:00
 
 Chained after 0004 (cleaning), the head when this was written, so the history stays linear.
@@ -15,7 +15,7 @@ from alembic import op
 import data_access.types
 
 revision = "0003"
-down_revision = "0004"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

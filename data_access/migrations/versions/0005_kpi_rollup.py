@@ -1,7 +1,7 @@
 """KPI roll-up: precomputed numerators/denominators per org unit for the pages
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-25 19:10:00
 
 Chained after 0002 (the head when this was written), so the history stays linear.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """auth: the audit log is append-only in the database too
 
-Revision ID: 0002
+Revision ID: 0004
 Revises: 0003
 
 Numbered 0002 (issue 3) but chained after the current head (0001 → 0004 → 0003 when written), so
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """data-cleaning worklists: rule texts in English, standardisation flag, item closing info, merges
 
-Revision ID: 0004
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 18:05:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import data_access.types
 
-revision = "0004"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
