@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from cleaning.detect import check_resident
-from cleaning.rules import DUPLICATE_RULE, load_rules
+from cleaning.rules import DUPLICATE_RULE, FIELD_RULES, load_rules
 from cleaning.text import normalise_name
 from data_access import audit
 from data_access.cleaning import ASSIGNER_ROLES, QUEUE_ROLES, assignable_facilities, get_item
@@ -237,23 +237,7 @@ def _check_values(session: Session, resident: Resident, values: dict, today: dt.
     }
     rules = load_rules(session.connection())
     # Only the rules a field edit can change; record-state rules are judged by the scan.
-    field_rules = {
-        rule_id: rule
-        for rule_id, rule in rules.items()
-        if rule_id
-        in {
-            "cccd_format",
-            "cccd_century_sex",
-            "cccd_birth_year",
-            "bhxh_format",
-            "bhyt_format",
-            "bhyt_bhxh_mismatch",
-            "missing_field",
-            "impossible_date",
-            "address_unresolved",
-            "address_ward_mismatch",
-        }
-    }
+    field_rules = {rule_id: rule for rule_id, rule in rules.items() if rule_id in FIELD_RULES}
     return check_resident(row, field_rules, today)
 
 

@@ -31,6 +31,14 @@ ROW_RULES = (
     "moved_out_active",
     "invalid_facility_code",
 )
+# The row rules that judge a resident's own fields, so a field fix can satisfy them (the others
+# depend on the population database, police events or facility codes).
+FIELD_RULES = frozenset(ROW_RULES) - {
+    "verification_mismatch",
+    "deceased_active",
+    "moved_out_active",
+    "invalid_facility_code",
+}
 DUPLICATE_RULE = "duplicate"
 ALL_RULES = (*ROW_RULES, DUPLICATE_RULE)
 
