@@ -161,25 +161,30 @@ def _authenticate(
             )
             return LoginResult(outcome)
 
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AuthSession(
-                token_hash=token_hash(token),
-                account_id=account.id,
-                role=account.role,
-                created_at=now,
-                expires_at=now + dt.timedelta(hours=policy.session_hours),
-                last_seen_at=now,
-            )
-        )
-        if account.first_login_at is None:
-            account.first_login_at = now
-        account.last_login_at = now
-        principal = Principal(
-            account.id, account.username, Role(account.role), load_scope(session, account.id)
-        )
+        token, principal = _start_session(session, account, policy, now)
         audit.record(session, principal, Action.LOGIN_OK, target_type="account", target_id=account.id)
         return LoginResult(Outcome.OK, token=token, account_id=account.id)
+
+
+def _start_session(
+    session: Session, account: Account, policy: AuthPolicy, now: dt.datetime
+) -> tuple[str, Principal]:
+    """Record a new server-side session and the sign-in; the raw token goes only to the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            account_id=account.id,
+            role=account.role,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=policy.session_hours),
+            last_seen_at=now,
+        )
+    )
+    if account.first_login_at is None:
+        account.first_login_at = now
+    account.last_login_at = now
+    return token, Principal(account.id, account.username, Role(account.role), load_scope(session, account.id))
 
 
 def _minutes(delta: dt.timedelta) -> int:
@@ -200,23 +205,7 @@ def open_session_for(
         account = session.get(Account, account_id)
         if account is None or not account.is_active:
             return None
-        token = secrets.token_urlsafe(32)
-        session.add(
-            AuthSession(
-                token_hash=token_hash(token),
-                account_id=account.id,
-                role=account.role,
-                created_at=now,
-                expires_at=now + dt.timedelta(hours=policy.session_hours),
-                last_seen_at=now,
-            )
-        )
-        if account.first_login_at is None:
-            account.first_login_at = now
-        account.last_login_at = now
-        principal = Principal(
-            account.id, account.username, Role(account.role), load_scope(session, account.id)
-        )
+        token, principal = _start_session(session, account, policy, now)
         audit.record(
             session,
             principal,
