@@ -11,8 +11,8 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-from data_access.accounts import hash_password
 
+from data_access.accounts import hash_password
 from data_access.models.enums import FacilityType, Role
 
 INSPECTOR_DISTRICTS = ("001", "005", "268", "269")  # Ba Đình, Cầu Giấy, Hà Đông, Sơn Tây
