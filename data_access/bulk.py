@@ -60,6 +60,9 @@ class BulkLoad:
     def scalar(self, sql: str) -> object:
         raise NotImplementedError
 
+    def rows(self, sql: str) -> list[tuple]:
+        raise NotImplementedError
+
     def _write(self, table: Table, chunk: pl.DataFrame) -> None:
         raise NotImplementedError
 
@@ -79,6 +82,9 @@ class _PostgresBulkLoad(BulkLoad):
 
     def scalar(self, sql: str) -> object:
         return self.connection.exec_driver_sql(sql).scalar()
+
+    def rows(self, sql: str) -> list[tuple]:
+        return [tuple(row) for row in self.connection.exec_driver_sql(sql)]
 
     def _write(self, table: Table, chunk: pl.DataFrame) -> None:
         columns = ", ".join(f'"{c}"' for c in chunk.columns)
@@ -110,6 +116,11 @@ class _SqliteBulkLoad(BulkLoad):
             cursor.execute(sql)
             row = cursor.fetchone()
         return row[0] if row else None
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self._guard("query"), self.connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
 
     def _write(self, table: Table, chunk: pl.DataFrame) -> None:
         chunk = chunk.with_columns(_sqlite_storage_expr(chunk, name) for name in chunk.columns)
@@ -198,11 +209,37 @@ def load_mode(bulk: BulkLoad, table_names: list[str]) -> Iterator[None]:
         bulk.execute(DropConstraint(fk))
     for index in indexes:
         bulk.execute(DropIndex(index))
-    yield
+    with _triggers_suspended(bulk, table_names):
+        yield
     for index in indexes:
         bulk.execute(CreateIndex(index))
     for fk in foreign_keys:
         bulk.execute(AddConstraint(fk))
+
+
+@contextmanager
+def _triggers_suspended(bulk: BulkLoad, table_names: list[str]) -> Iterator[None]:
+    """A bulk load is not a change to log: row triggers (the KPI change log) stay silent during it.
+
+    PostgreSQL disables the tables' own triggers for the transaction; SQLite cannot, so the triggers
+    are dropped and re-created from the exact SQL the schema holds for them.
+    """
+    if bulk.dialect_name == "postgresql":
+        for name in table_names:
+            bulk.execute(f'ALTER TABLE "{name}" DISABLE TRIGGER USER')
+        yield
+        for name in table_names:
+            bulk.execute(f'ALTER TABLE "{name}" ENABLE TRIGGER USER')
+        return
+    in_list = ", ".join(f"'{name}'" for name in table_names)
+    triggers = bulk.rows(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({in_list})"
+    )
+    for name, _ in triggers:
+        bulk.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        bulk.execute(sql)
 
 
 def _encode_json_columns(table: Table, frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,6 @@
-"""KPI fact queries: the refresh (source rows → dated increments, aggregated in SQL) and scoped reads.
+"""KPI fact queries: the refresh of the small sources (rows → dated increments, in SQL) and scoped reads.
 
-The refresh of one source is ONE ``INSERT … SELECT`` whose SELECT reads the source table once: every
+The refresh of one small source is ONE ``INSERT … SELECT`` whose SELECT reads the table once: every
 row is crossed with a tiny key table (one key per interval edge) and ``CASE key`` picks the edge's day
 and sign, then ``GROUP BY measure, ward, facility, day`` sums the increments — the database does all
 the work and no source row travels to Python. Measure semantics: ``kpis/measures.py``.
@@ -40,20 +40,17 @@ from sqlalchemy.sql.selectable import Join
 
 from data_access.models import (
     Account,
-    AdminChangeEvent,
     CleaningItem,
     Evaluation,
     Facility,
-    FacilityDailySubmission,
-    HealthRecord,
     KpiCurrentTotal,
     KpiDailyFact,
+    KpiDistrictFact,
     KpiRefreshState,
     OrgUnit,
     OrgUnitMapping,
-    Resident,
 )
-from data_access.models.enums import CleaningStatus, EvaluationStatus, OrgLevel, VerificationStatus
+from data_access.models.enums import CleaningStatus, EvaluationStatus, OrgLevel
 from data_access.scope import Scope, scope_clause
 from data_access.types import utcnow
 
@@ -236,46 +233,6 @@ _FACT_COLUMNS = ["measure", "ward_id", "facility_id", "day", "district_id", "fac
 # Sources
 
 
-def _population(sql: _Sql) -> SourceQuery:
-    r, h = Resident, HealthRecord
-    # coalesce(): a full scan beats walking the merged_into_id index over (nearly) every row
-    where = (func.coalesce(r.merged_into_id, 0) == 0,) if hasattr(r, "merged_into_id") else ()
-    insured = and_(r.bhyt_card.is_not(None), r.bhyt_card != "")
-    s, u = r.resident_since, r.resident_until
-    check_end = sql.add_days(h.last_health_check_on, 365)
-    return SourceQuery(
-        from_=r.__table__.outerjoin(h.__table__, h.resident_id == r.id),
-        where=where,
-        ward=r.ward_id,
-        district=r.district_id,
-        facility=literal(0, Integer),
-        facility_type=literal("", String),
-        edges=(
-            Interval("residents", s, u),
-            Interval("residents_with_record", sql.later(s, h.created_on), u),
-            Interval("residents_vaccination_loaded", sql.later(s, h.vaccination_loaded_on), u),
-            Interval(
-                "residents_health_check_12m",
-                sql.later(s, h.last_health_check_on),
-                sql.earlier_end(u, check_end),
-            ),
-            Interval("records", h.created_on, h.closed_on),
-            Interval("records_standardised", sql.later(h.created_on, h.standardised_on), h.closed_on),
-            Interval(
-                "records_verified",
-                sql.later(h.created_on, h.verified_on),
-                h.closed_on,
-                h.verification_status == VerificationStatus.VERIFIED.value,
-            ),
-            Interval("records_vneid_shared", sql.later(h.created_on, h.vneid_shared_on), h.closed_on),
-            Interval("records_insured", h.created_on, h.closed_on, insured),
-            Interval(
-                "records_insured_linked", sql.later(h.created_on, h.bhyt_linked_on), h.closed_on, insured
-            ),
-        ),
-    )
-
-
 def _facility(sql: _Sql, epoch: dt.date) -> SourceQuery:
     f = Facility
     return SourceQuery(
@@ -291,63 +248,6 @@ def _facility(sql: _Sql, epoch: dt.date) -> SourceQuery:
             Point("facility_staff_trained", f.staff_trained_on),
             Point("facility_licensed", _date(epoch), cond=f.is_licensed),
             Point("facility_connected", f.first_data_sent_on, cond=f.is_licensed),
-        ),
-    )
-
-
-def _submission_counts(sql: _Sql) -> SourceQuery:
-    s, f = FacilityDailySubmission, Facility
-    return SourceQuery(
-        from_=s.__table__.join(f.__table__, f.id == s.facility_id),
-        where=(),
-        ward=f.ward_id,
-        district=f.district_id,
-        facility=f.id,
-        facility_type=f.facility_type,
-        edges=(
-            Point("submissions_received", s.day, s.received),
-            Point("submissions_accepted", s.day, s.accepted),
-        ),
-    )
-
-
-def _submission_runs(sql: _Sql) -> SourceQuery:
-    """Facilities reporting in the last 30 days: merge each facility's [day, day+30) windows into runs."""
-    s, f = FacilityDailySubmission, Facility
-    window = {"partition_by": s.facility_id, "order_by": s.day}
-    days = (
-        select(
-            s.day.label("day"),
-            func.lag(s.day).over(**window).label("prev_day"),
-            func.lead(s.day).over(**window).label("next_day"),
-            f.id.label("facility_id"),
-            f.ward_id.label("ward_id"),
-            f.district_id.label("district_id"),
-            f.facility_type.label("facility_type"),
-        )
-        .join(f, f.id == s.facility_id)
-        .where(
-            s.received > 0, f.is_licensed, f.first_data_sent_on.is_not(None), s.day >= f.first_data_sent_on
-        )
-        .subquery("submission_days")
-    )
-    d = days.c
-    day, prev, nxt = type_coerce(d.day, Date), type_coerce(d.prev_day, Date), type_coerce(d.next_day, Date)
-    return SourceQuery(
-        from_=days,
-        where=(),
-        ward=d.ward_id,
-        district=d.district_id,
-        facility=d.facility_id,
-        facility_type=d.facility_type,
-        edges=(
-            Point("facility_reporting_30d", day, 1, or_(prev.is_(None), day > sql.add_days(prev, 30))),
-            Point(
-                "facility_reporting_30d",
-                sql.add_days(day, 30),
-                -1,
-                or_(nxt.is_(None), nxt > sql.add_days(day, 30)),
-            ),
         ),
     )
 
@@ -370,28 +270,6 @@ def _cleaning(sql: _Sql) -> SourceQuery:
             ),
             Interval(
                 "cleaning_resolved", case((c.status == CleaningStatus.RESOLVED.value, closed), else_=null())
-            ),
-        ),
-    )
-
-
-def _admin_events(sql: _Sql) -> SourceQuery:
-    a = AdminChangeEvent
-    window_end = sql.add_days(a.received_on, 90)
-    return SourceQuery(
-        from_=a.__table__,
-        where=(),
-        ward=a.ward_id,
-        district=a.district_id,
-        facility=literal(0, Integer),
-        facility_type=literal("", String),
-        edges=(
-            Interval("admin_events_received_90d", a.received_on, window_end),
-            Interval(
-                "admin_events_applied_7d",
-                sql.later(a.applied_on, a.received_on),
-                window_end,
-                and_(a.applied_on.is_not(None), a.applied_on <= sql.add_days(a.received_on, 7)),
             ),
         ),
     )
@@ -420,12 +298,10 @@ def _accounts(sql: _Sql) -> SourceQuery:
 
 
 def _source_queries(sql: _Sql, source: str, epoch: dt.date) -> list[SourceQuery]:
+    """The small sources, aggregated in SQL (the big ones are in ``data_access.kpi_frames``)."""
     return {
-        "population": lambda: [_population(sql)],
         "facility": lambda: [_facility(sql, epoch)],
-        "submission": lambda: [_submission_counts(sql), _submission_runs(sql)],
         "cleaning": lambda: [_cleaning(sql)],
-        "admin_event": lambda: [_admin_events(sql)],
         "account": lambda: [_accounts(sql)],
         "supervision": lambda: [],
     }[source]()
@@ -521,6 +397,26 @@ def refresh_source(
         result = connection.execute(insert(F).from_select(_FACT_COLUMNS, _increments_select(query, since)))
         written += max(result.rowcount or 0, 0)
     return written
+
+
+def rebuild_district_facts(connection: Connection, measures: Sequence[str], since: dt.date | None) -> None:
+    """kpi_district_fact := the facts of ``measures`` (days >= ``since``) summed per district and type."""
+    D = KpiDistrictFact
+    measures = list(measures)
+    stale = delete(D).where(D.measure.in_(measures))
+    conditions = [F.measure.in_(measures)]
+    if since is not None:
+        stale = stale.where(D.day >= _date(since))
+        conditions.append(F.day >= _date(since))
+    connection.execute(stale)
+    total = func.sum(F.delta)
+    keys = (F.measure, F.day, F.district_id, F.facility_type)
+    connection.execute(
+        insert(D).from_select(
+            ["measure", "day", "district_id", "facility_type", "delta"],
+            select(*keys, total).where(*conditions).group_by(*keys).having(total != 0),
+        )
+    )
 
 
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total

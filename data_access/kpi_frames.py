@@ -20,7 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, bindparam
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from data_access.models import Base
 
 FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
 FACT_SCHEMA = {
@@ -41,7 +45,9 @@ def history_start(epoch: dt.date) -> dt.date:
 
 
 # ---------------------------------------------------------------------------------------------------
-# ADBC plumbing
+# Two ways to talk to the database: ADBC for the whole-table reads and writes of a full refresh (Arrow
+# batches, bulk ingest / COPY), SQLAlchemy for the small reads and writes of an incremental one (no
+# child process, no second driver).
 
 
 def adbc_connect(engine: Engine):
@@ -56,7 +62,7 @@ def adbc_connect(engine: Engine):
 
 
 class Reader:
-    """Dialect-aware narrow reads through one ADBC connection."""
+    """Dialect-aware narrow reads and bulk writes inside one transaction (ADBC)."""
 
     def __init__(self, connection, sqlite: bool) -> None:
         self.connection = connection
@@ -86,6 +92,45 @@ class Reader:
         if not parts:
             return pl.DataFrame(schema=schema)
         return pl.concat(parts, how="vertical")
+
+    def execute(self, sql: str) -> None:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def ingest(self, table: str, frame: pl.DataFrame) -> None:
+        if frame.height == 0:
+            return
+        cursor = self.connection.cursor()
+        try:
+            cursor.adbc_ingest(table, _for_ingest(frame, self.sqlite), mode="append")
+        finally:
+            cursor.close()
+
+
+class SqlReader(Reader):
+    """The same interface over a SQLAlchemy connection (the caller's transaction): for small volumes."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection, connection.dialect.name == "sqlite")
+
+    def frame(self, sql: str, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        result = self.connection.exec_driver_sql(sql)
+        names = list(result.keys())
+        rows = result.all()
+        if not rows:
+            return pl.DataFrame(schema=schema)
+        raw = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+        return _typed(raw, dates, schema)
+
+    def execute(self, sql: str) -> None:
+        self.connection.exec_driver_sql(sql)
+
+    def ingest(self, table: str, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self.connection.execute(Base.metadata.tables[table].insert(), frame.to_dicts())
 
 
 def _typed(part: pl.DataFrame, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -130,11 +175,16 @@ class Edge:
 
 
 def increments(
-    rows: pl.LazyFrame, edges: Sequence[Edge], since: dt.date | None, first_day: dt.date
+    rows: pl.LazyFrame,
+    edges: Sequence[Edge],
+    since: dt.date | None,
+    first_day: dt.date,
+    sign: pl.Expr | None = None,
 ) -> pl.DataFrame:
     """(measure, ward, facility, day, district, type, delta) summed per key; zero sums dropped.
 
-    ``rows`` has ward_id, facility_id, district_id, facility_type and whatever the edges read.
+    ``rows`` has ward_id, facility_id, district_id, facility_type and whatever the edges read;
+    ``sign`` (+1/-1 per row) turns before/after images of changed rows into the change of the facts.
     """
     keys = ["ward_id", "facility_id", "district_id", "facility_type"]
     parts = []
@@ -149,7 +199,8 @@ def increments(
             sides.append((edge.end, pl.lit(-1, pl.Int64), valid & edge.end.is_not_null()))
         for day, delta, ok in sides:
             day = pl.max_horizontal(day, pl.lit(first_day, pl.Date))  # pre-history folds onto day one
-            part = rows.filter(ok).select(*keys, day.alias("day"), delta.cast(pl.Int64).alias("delta"))
+            delta = delta.cast(pl.Int64) if sign is None else delta.cast(pl.Int64) * sign.cast(pl.Int64)
+            part = rows.filter(ok).select(*keys, day.alias("day"), delta.alias("delta"))
             if since is not None:
                 part = part.filter(pl.col("day") >= pl.lit(since, pl.Date))
             parts.append(
@@ -179,6 +230,42 @@ def _ward_keys(frame: pl.LazyFrame) -> pl.LazyFrame:
 # Sources
 
 
+RECORD_DATES = ("created", "standardised", "verified", "vneid", "linked", "vaccination", "checked", "closed")
+# ``kpi_population_change`` stores the same image under the tables' own column names.
+LOG_COLUMNS = {
+    "resident_since": "s",
+    "resident_until": "u",
+    "created_on": "created",
+    "standardised_on": "standardised",
+    "verified_on": "verified",
+    "vneid_shared_on": "vneid",
+    "bhyt_linked_on": "linked",
+    "vaccination_loaded_on": "vaccination",
+    "last_health_check_on": "checked",
+    "closed_on": "closed",
+}
+POPULATION_LOG = "kpi_population_change"
+
+
+def population_edges() -> tuple[Edge, ...]:
+    """resident ⟕ health_record rows (columns s, u, insured and RECORD_DATES) → the measures' intervals."""
+    c = pl.col
+    s, u, created, closed = c("s"), c("u"), c("created"), c("closed")
+    check_end = c("checked") + pl.duration(days=365)
+    return (
+        Edge("residents", s, u),
+        Edge("residents_with_record", later(s, created), u),
+        Edge("residents_vaccination_loaded", later(s, c("vaccination")), u),
+        Edge("residents_health_check_12m", later(s, c("checked")), earlier_end(u, check_end)),
+        Edge("records", created, closed),
+        Edge("records_standardised", later(created, c("standardised")), closed),
+        Edge("records_verified", later(created, c("verified")), closed),
+        Edge("records_vneid_shared", later(created, c("vneid")), closed),
+        Edge("records_insured", created, closed, c("insured")),
+        Edge("records_insured_linked", later(created, c("linked")), closed, c("insured")),
+    )
+
+
 def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
     """resident ⟕ health_record (merged resident rows excluded)."""
     d = reader.date
@@ -197,16 +284,6 @@ def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Data
             "insured": pl.Boolean,
         },
     )
-    record_dates = (
-        "created",
-        "standardised",
-        "verified",
-        "vneid",
-        "linked",
-        "vaccination",
-        "checked",
-        "closed",
-    )
     verified = "CASE WHEN verification_status = 'verified' THEN verified_on END"
     records = reader.frame(
         "SELECT resident_id AS id, "
@@ -223,28 +300,35 @@ def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Data
             ]
         )
         + " FROM health_record",
-        record_dates,
-        {"id": pl.Int64, **{c: pl.Date for c in record_dates}},
+        RECORD_DATES,
+        {"id": pl.Int64, **{c: pl.Date for c in RECORD_DATES}},
     )
     rows = _ward_keys(residents.lazy().join(records.lazy(), on="id", how="left"))
-    c = pl.col
-    s, u, created, closed = c("s"), c("u"), c("created"), c("closed")
-    check_end = c("checked") + pl.duration(days=365)
-    edges = (
-        Edge("residents", s, u),
-        Edge("residents_with_record", later(s, created), u),
-        Edge("residents_vaccination_loaded", later(s, c("vaccination")), u),
-        Edge("residents_health_check_12m", later(s, c("checked")), earlier_end(u, check_end)),
-        Edge("records", created, closed),
-        Edge("records_standardised", later(created, c("standardised")), closed),
-        Edge("records_verified", later(created, c("verified")), closed),
-        Edge("records_vneid_shared", later(created, c("vneid")), closed),
-        Edge("records_insured", created, closed, c("insured")),
-        Edge("records_insured_linked", later(created, c("linked")), closed, c("insured")),
-    )
-    out = increments(rows, edges, since, history_start(epoch))
+    out = increments(rows, population_edges(), since, history_start(epoch))
     del residents, records
     return out
+
+
+def population_changes(reader: Reader, through_id: int, epoch: dt.date) -> pl.DataFrame:
+    """The change of the population facts recorded by the triggers in log rows up to ``through_id``."""
+    d = reader.date
+    images = reader.frame(
+        "SELECT sign, ward_id, district_id, "
+        + ", ".join(d(column, alias) for column, alias in LOG_COLUMNS.items())
+        + ", CASE WHEN insured THEN 1 ELSE 0 END AS insured "
+        + f"FROM {POPULATION_LOG} WHERE id <= {int(through_id)}",
+        ("s", "u", *RECORD_DATES),
+        {
+            "sign": pl.Int64,
+            "ward_id": pl.Int32,
+            "district_id": pl.Int32,
+            **{alias: pl.Date for alias in LOG_COLUMNS.values()},
+            "insured": pl.Boolean,
+        },
+    )
+    return increments(
+        _ward_keys(images.lazy()), population_edges(), None, history_start(epoch), sign=pl.col("sign")
+    )
 
 
 def _facilities(reader: Reader) -> pl.DataFrame:
@@ -335,9 +419,11 @@ def submission(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Data
 
 def admin_event(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
     d = reader.date
+    # An event's increments end 90 days after it was received: older events change no day >= since.
+    where = f" WHERE received_on >= {reader.lit_date(since - dt.timedelta(days=90))}" if since else ""
     events = reader.frame(
         f"SELECT ward_id, district_id, {d('received_on', 'received')}, {d('applied_on', 'applied')} "
-        "FROM admin_change_event",
+        f"FROM admin_change_event{where}",
         ("received", "applied"),
         {"ward_id": pl.Int32, "district_id": pl.Int32, "received": pl.Date, "applied": pl.Date},
     )
@@ -376,6 +462,68 @@ def _for_ingest(frame: pl.DataFrame, sqlite: bool):
     return frame.to_arrow()
 
 
+def replace_source_facts(
+    reader: Reader,
+    source: str,
+    measures: Sequence[str],
+    new: pl.DataFrame,
+    since: dt.date | None,
+    today: dt.date,
+    totals_day: dt.date | None,
+) -> None:
+    """Replace the increments of ``source`` (all days, or days >= ``since``) by ``new``; move its totals.
+
+    The totals move from ``totals_day`` to ``today`` without rescanning the facts: old totals minus the
+    replaced increments (days since..totals_day) plus the new ones (days since..today).
+    """
+    in_measures = _in_list(measures)
+    day = reader.lit_date
+    total_schema = {k: v for k, v in TOTAL_SCHEMA.items() if k != "value"} | {"value": pl.Int64}
+    incremental = since is not None and totals_day is not None
+    if incremental:
+        old_totals = reader.frame(
+            f"SELECT measure, ward_id, facility_id, district_id, facility_type, value "
+            f"FROM kpi_current_total WHERE measure IN ({in_measures})",
+            (),
+            total_schema,
+        )
+        removed = reader.frame(
+            "SELECT measure, ward_id, facility_id, district_id, facility_type, "
+            "CAST(sum(delta) AS BIGINT) AS value "
+            f"FROM kpi_daily_fact WHERE day >= {day(since)} AND day <= {day(totals_day)} "
+            f"AND measure IN ({in_measures}) "
+            "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
+            (),
+            total_schema,
+        )
+        parts = [old_totals, removed.with_columns(-pl.col("value"))]
+    else:
+        parts = []
+    added = (
+        new.filter(pl.col("day") <= pl.lit(today, pl.Date))
+        .group_by(FACT_KEYS)
+        .agg(pl.col("delta").sum().alias("value"))
+    )
+    parts.append(added.select([pl.col(k).cast(v) for k, v in total_schema.items()]))
+    totals = (
+        pl.concat([p.select([pl.col(k).cast(v) for k, v in total_schema.items()]) for p in parts])
+        .group_by(FACT_KEYS)
+        .agg(pl.col("value").sum())
+        .filter(pl.col("value") != 0)
+    )
+    stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures})"
+    if since is not None:
+        stale += f" AND day >= {day(since)}"
+    reader.execute(stale)
+    reader.execute(stale.replace("kpi_daily_fact", "kpi_district_fact"))
+    # In key order: the B-tree appends instead of splitting pages at random.
+    reader.ingest("kpi_daily_fact", new.sort(["measure", "day", "ward_id", "facility_id"]))
+    reader.ingest("kpi_district_fact", by_district(new).sort(DISTRICT_KEYS))
+    if since is None or totals_day is not None:  # else: no totals to move; the caller rebuilds them
+        reader.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
+        reader.ingest("kpi_current_total", totals)
+
+
 def refresh_frame_source(
     engine: Engine,
     source: str,
@@ -385,72 +533,124 @@ def refresh_frame_source(
     today: dt.date,
     totals_day: dt.date | None,
 ) -> int:
-    """Replace the increments of ``source`` (all days, or days >= ``since``) and its current totals.
+    """Recompute ``source``'s increments from its table: all days (ADBC), or days >= ``since``.
 
-    The totals move from ``totals_day`` to ``today`` without rescanning the facts: old totals minus the
-    replaced increments (days since..totals_day) plus the new ones (days since..today).
+    A full refresh of the population also empties the trigger log up to the last change its read
+    includes: on PostgreSQL the whole refresh is one REPEATABLE READ transaction (the log rows it
+    deletes are exactly those its snapshot saw); on SQLite, whose writers are serial so log ids grow
+    in commit order, the read and the write are separate transactions and later changes stay logged.
     """
+    if since is not None:  # a few days of a table: in this process, in one SQLAlchemy transaction
+        with engine.begin() as connection:
+            reader = SqlReader(connection)
+            new = FRAME_SOURCES[source](reader, since, epoch)
+            replace_source_facts(reader, source, measures, new, since, today, totals_day)
+        return new.height
     sqlite = engine.dialect.name == "sqlite"
     connection = adbc_connect(engine)
     try:
         reader = Reader(connection, sqlite)
-        new = FRAME_SOURCES[source](reader, since, epoch)
-        in_measures = _in_list(measures)
-        day = reader.lit_date
-        total_schema = {k: v for k, v in TOTAL_SCHEMA.items() if k != "value"} | {"value": pl.Int64}
-        incremental = since is not None and totals_day is not None
-        if incremental:
-            old_totals = reader.frame(
-                f"SELECT measure, ward_id, facility_id, district_id, facility_type, value "
-                f"FROM kpi_current_total WHERE measure IN ({in_measures})",
-                (),
-                total_schema,
-            )
-            removed = reader.frame(
-                "SELECT measure, ward_id, facility_id, district_id, facility_type, "
-                "CAST(sum(delta) AS BIGINT) AS value "
-                f"FROM kpi_daily_fact WHERE measure IN ({in_measures}) AND day >= {day(since)} "
-                f"AND day <= {day(totals_day)} "
-                "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
-                (),
-                total_schema,
-            )
-            parts = [old_totals, removed.with_columns(-pl.col("value"))]
-        else:
-            parts = []
-        added = (
-            new.filter(pl.col("day") <= pl.lit(today, pl.Date))
-            .group_by(FACT_KEYS)
-            .agg(pl.col("delta").sum().alias("value"))
-        )
-        parts.append(added.select([pl.col(k).cast(v) for k, v in total_schema.items()]))
-        totals = (
-            pl.concat([p.select([pl.col(k).cast(v) for k, v in total_schema.items()]) for p in parts])
-            .group_by(FACT_KEYS)
-            .agg(pl.col("value").sum())
-            .filter(pl.col("value") != 0)
-        )
-        if since is not None and totals_day is None:
-            totals = None  # no totals to move forward: the caller rebuilds them from the facts
-        cursor = connection.cursor()
-        try:
-            stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures})"
-            if since is not None:
-                stale += f" AND day >= {day(since)}"
-            cursor.execute(stale)
-            if new.height:  # in primary-key order: B-tree appends instead of random page splits
-                ordered = new.sort(["measure", "ward_id", "facility_id", "day"])
-                cursor.adbc_ingest("kpi_daily_fact", _for_ingest(ordered, sqlite), mode="append")
-            if totals is not None:
-                cursor.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
-                if totals.height:
-                    cursor.adbc_ingest("kpi_current_total", _for_ingest(totals, sqlite), mode="append")
-        finally:
-            cursor.close()
+        if not sqlite:
+            reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        through = _log_high_water(reader) if source == "population" else None
+        new = FRAME_SOURCES[source](reader, None, epoch)
+        if sqlite:
+            connection.commit()  # end the read; take the write lock only now, waiting for other writers
+            reader.execute("PRAGMA busy_timeout = 30000")
+        replace_source_facts(reader, source, measures, new, None, today, totals_day)
+        if through is not None:
+            reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
         connection.commit()
         return new.height
     finally:
         connection.close()
+
+
+def _log_high_water(reader: Reader) -> int:
+    frame = reader.frame(f"SELECT coalesce(max(id), 0) AS id FROM {POPULATION_LOG}", (), {"id": pl.Int64})
+    return int(frame["id"][0])
+
+
+def apply_population_changes(
+    engine: Engine, measures: Sequence[str], epoch: dt.date, today: dt.date, totals_day: dt.date
+) -> int:
+    """Incremental refresh of the population: the trigger log's images → additions to facts and totals.
+
+    Exact for any change (back-dated ones too) and its cost follows the number of changed rows. The
+    totals move from ``totals_day`` to ``today`` by the facts between the two days (a key range).
+    Returns the number of log rows applied.
+    """
+    in_measures = _in_list(measures)
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":  # delete exactly the log rows the snapshot saw
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    with connection, connection.begin():
+        reader = SqlReader(connection)
+        through = _log_high_water(reader)
+        changes = population_changes(reader, through, epoch) if through else pl.DataFrame(schema=FACT_SCHEMA)
+        lo, hi = sorted((totals_day, today))
+        moved = reader.frame(
+            "SELECT measure, ward_id, facility_id, district_id, facility_type, "
+            "CAST(sum(delta) AS BIGINT) AS value FROM kpi_daily_fact "
+            f"WHERE day > {reader.lit_date(lo)} AND day <= {reader.lit_date(hi)} "
+            f"AND measure IN ({in_measures}) "
+            "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
+            (),
+            TOTAL_SCHEMA,
+        )
+        if today < totals_day:
+            moved = moved.with_columns(-pl.col("value"))
+        totals_change = pl.concat(
+            [
+                moved,
+                changes.filter(pl.col("day") <= pl.lit(today, pl.Date))
+                .group_by(FACT_KEYS)
+                .agg(pl.col("delta").sum().alias("value"))
+                .select(list(TOTAL_SCHEMA)),
+            ],
+            how="vertical_relaxed",
+        )
+        add_to(connection, "kpi_daily_fact", ["measure", "day", "ward_id", "facility_id"], "delta", changes)
+        add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
+        add_to(
+            connection,
+            "kpi_current_total",
+            ["measure", "ward_id", "facility_id"],
+            "value",
+            totals_change.group_by(FACT_KEYS).agg(pl.col("value").sum()).filter(pl.col("value") != 0),
+        )
+        if through:
+            reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
+    return through
+
+
+DISTRICT_KEYS = ["measure", "day", "district_id", "facility_type"]
+
+
+def by_district(facts: pl.DataFrame) -> pl.DataFrame:
+    """Ward/facility-level increments summed per district and facility type (``kpi_district_fact``)."""
+    return (
+        facts.group_by(DISTRICT_KEYS)
+        .agg(pl.col("delta").sum())
+        .filter(pl.col("delta") != 0)
+        .select(*DISTRICT_KEYS, "delta")
+    )
+
+
+def add_to(connection: Connection, table_name: str, keys: list[str], value: str, frame: pl.DataFrame) -> None:
+    """table[key].value += frame's value for every key (new keys inserted), then drop the zero rows."""
+    if frame.height == 0:
+        return
+    table = Base.metadata.tables[table_name]
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={value: table.c[value] + stmt.excluded[value]}
+    )
+    rows = frame.to_dicts()
+    connection.execute(stmt, rows)
+    zero = table.delete().where(*(table.c[k] == bindparam(f"k_{k}") for k in keys), table.c[value] == 0)
+    connection.execute(zero, [{f"k_{k}": row[k] for k in keys} for row in rows])
 
 
 def refresh_frame_source_isolated(
@@ -469,7 +669,7 @@ def refresh_frame_source_isolated(
     app's open pysqlite connections ("database disk image is malformed" — seen in the tests). Across
     processes the locks work, so the ADBC side runs in a child (~1 s of start-up).
     """
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or since is not None:  # no ADBC on SQLite: no child needed
         return refresh_frame_source(engine, source, measures, since, epoch, today, totals_day)
     import json
     import subprocess

@@ -1,14 +1,16 @@
-"""Refresh the daily KPI facts: full, or incremental from each source's watermark.
+"""Refresh the daily KPI facts: full, or incremental.
 
-Incremental design: each source table has a watermark (``kpi_refresh_state.data_through``, the "today"
-of its last refresh). An incremental refresh deletes and recomputes only the increments dated on or
-after ``watermark - lookback`` — one filtered aggregate pass per source. That is exact for everything
-the rollout writes with the current date (new records, verifications, shares, links, closures,
-submissions, police events, including their future "window end" increments) and for back-dated edits
-inside the look-back. The small sources (facility register, accounts, cleaning queue, supervision) are
-always recomputed whole, so edits to their past are always caught. An edit that moves a date of the
-big tables further back than the look-back needs ``kpis refresh --full`` (or ``--since DATE``);
-run a full refresh weekly.
+Incremental design, per source:
+
+* ``population`` (resident ⟕ health_record, 8.7 M rows at city scale): database triggers log the old
+  and new image of every changed row (``kpi_population_change``); the refresh turns the images into
+  increments with the same code as the full refresh and adds them to the facts. Exact for any edit,
+  back-dated ones included, and its cost follows the day's changes.
+* ``submission`` and ``admin_event`` (append-mostly, dated by the rollout): each has a watermark
+  (``kpi_refresh_state.data_through``, the "today" of its last refresh); the refresh recomputes only
+  the increments dated on or after ``watermark - lookback``, reading only the rows that can produce
+  them. An edit dated further back than the look-back needs ``--since DATE`` or ``--full``.
+* the small sources (facility register, accounts, cleaning queue, supervision) are recomputed whole.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from data_access.kpi_facts import (
     CURRENT_STATE,
     current_totals_day,
     rebuild_current_totals,
+    rebuild_district_facts,
     refresh_source,
     refresh_states,
     save_refresh_state,
 )
-from data_access.kpi_frames import FRAME_SOURCES, refresh_frame_source_isolated
+from data_access.kpi_frames import FRAME_SOURCES, apply_population_changes, refresh_frame_source_isolated
 from data_access.models import KpiCurrentTotal
 from kpis import rollup_store
 from kpis.catalogue import sync_definitions
@@ -47,8 +50,11 @@ class RefreshReport:
     def summary(self) -> str:
         lines = [f"KPI refresh ({'full' if self.full else 'incremental'}) as of {self.today:%d/%m/%Y}:"]
         for name, info in self.sources.items():
-            since = info["since"].strftime("%d/%m/%Y") if info["since"] else "all days"
-            lines.append(f"  {name:12s} {info['rows']:>10,d} rows  from {since:10s}  {info['seconds']:.2f} s")
+            if info.get("mode") == "changes":
+                scope = "logged changes"
+            else:
+                scope = "from " + (info["since"].strftime("%d/%m/%Y") if info["since"] else "all days")
+            lines.append(f"  {name:14s} {info['rows']:>10,d} rows  {scope:15s}  {info['seconds']:.2f} s")
         lines.append(f"  total {self.seconds:.2f} s")
         return "\n".join(lines)
 
@@ -74,6 +80,16 @@ def refresh(
     report = RefreshReport(today=today, full=full)
     for source in sources or tuple(SOURCES):
         state = states.get(source)
+        measures = SOURCES[source]
+        t0 = time.perf_counter()
+        if source == "population" and not full and state is not None and totals_day is not None:
+            # The triggers logged every change of resident/health_record rows: apply just those.
+            rows = apply_population_changes(engine, measures, EPOCH, today, totals_day)
+            seconds = time.perf_counter() - t0
+            with engine.begin() as connection:
+                save_refresh_state(connection, source, today, rows, seconds, full=False)
+            report.sources[source] = {"rows": rows, "since": None, "seconds": seconds, "mode": "changes"}
+            continue
         source_since: dt.date | None = None
         if not full and source in INCREMENTAL_SOURCES and state is not None:
             watermark = state["data_through"]
@@ -82,10 +98,8 @@ def refresh(
             source_since = min(watermark, today) - dt.timedelta(days=lookback_days)
             if since is not None:
                 source_since = min(source_since, since)
-        elif since is not None and not full:
+        elif since is not None and not full and source != "population":
             source_since = since if source in INCREMENTAL_SOURCES else None
-        t0 = time.perf_counter()
-        measures = SOURCES[source]
         if source in FRAME_SOURCES:
             # Big tables: one narrow read each, aggregated in polars; also moves their current totals.
             rows = refresh_frame_source_isolated(
@@ -95,6 +109,7 @@ def refresh(
         else:
             with engine.begin() as connection:
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
+                rebuild_district_facts(connection, measures, source_since)
             needs_totals = True
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts
             with engine.begin() as connection:
@@ -102,7 +117,8 @@ def refresh(
         seconds = time.perf_counter() - t0
         with engine.begin() as connection:
             save_refresh_state(connection, source, today, rows, seconds, full=source_since is None)
-        report.sources[source] = {"rows": rows, "since": source_since, "seconds": seconds}
+        mode = "full" if source_since is None else "since"
+        report.sources[source] = {"rows": rows, "since": source_since, "seconds": seconds, "mode": mode}
     t0 = time.perf_counter()
     with engine.begin() as connection:
         rows = connection.execute(select(func.count()).select_from(KpiCurrentTotal)).scalar() or 0

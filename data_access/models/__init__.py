@@ -4,7 +4,15 @@ from data_access.models.accounts import Account, AccountScope, AuditLog, AuthSes
 from data_access.models.base import Base
 from data_access.models.cleaning import CleaningItem, CleaningItemEvent, CleaningRule
 from data_access.models.ground_truth import TruthDefect, TruthDuplicate
-from data_access.models.kpi import KpiCurrentTotal, KpiDailyFact, KpiDefinition, KpiRefreshState, KpiRollup
+from data_access.models.kpi import (
+    KpiCurrentTotal,
+    KpiDailyFact,
+    KpiDefinition,
+    KpiDistrictFact,
+    KpiPopulationChange,
+    KpiRefreshState,
+    KpiRollup,
+)
 from data_access.models.org import Facility, FacilityDailySubmission, OrgUnit, OrgUnitMapping
 from data_access.models.population import AdminChangeEvent, HealthRecord, Resident, Vaccination
 from data_access.models.supervision import Checklist, Evaluation, Finding
@@ -28,6 +36,8 @@ __all__ = [
     "KpiCurrentTotal",
     "KpiDailyFact",
     "KpiDefinition",
+    "KpiDistrictFact",
+    "KpiPopulationChange",
     "KpiRefreshState",
     "KpiRollup",
     "LoginAttempt",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data_access.models.base import Base
-from data_access.types import UTCDateTime
+from data_access.types import BigIntPK, UTCDateTime
 
 
 class KpiDefinition(Base):
@@ -43,17 +43,37 @@ class KpiDailyFact(Base):
 
     ``facility_id`` is 0 for measures counted per ward (residents, records, queue items, events);
     ``district_id`` is denormalised so the shared scope filter applies without a join.
+
+    The key is (measure, day, ward, facility) and there is no other index: every read names its
+    measures and a day range (the increments between two days, a run-rate window) or is a whole pass,
+    a full refresh writes in key order (an append), a refresh of one source deletes a key range.
+    Secondary indexes made the full refresh's write 4x slower.
     """
 
     __tablename__ = "kpi_daily_fact"
-    __table_args__ = (Index("ix_kpi_daily_fact_day", "day"),)
 
     measure: Mapped[str] = mapped_column(String(48), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     ward_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     facility_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    district_id: Mapped[int] = mapped_column(Integer, index=True)
+    district_id: Mapped[int] = mapped_column(Integer)
     facility_type: Mapped[str] = mapped_column(String(20), default="")
+    delta: Mapped[int] = mapped_column(BigInteger)
+
+
+class KpiDistrictFact(Base):
+    """The daily facts summed per district and facility type: what city and district trends read.
+
+    Kept in step with ``kpi_daily_fact`` by every refresh; ~20x fewer rows at city scale, so the
+    trend of every KPI since July 2023 is one short pass instead of one over the ward-level facts.
+    """
+
+    __tablename__ = "kpi_district_fact"
+
+    measure: Mapped[str] = mapped_column(String(48), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_type: Mapped[str] = mapped_column(String(20), primary_key=True, default="")
     delta: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -72,6 +92,37 @@ class KpiCurrentTotal(Base):
     district_id: Mapped[int] = mapped_column(Integer)
     facility_type: Mapped[str] = mapped_column(String(20), default="")
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class KpiPopulationChange(Base):
+    """Before/after images of resident ⟕ health_record rows, written by database triggers.
+
+    Every insert, update (of a column a KPI reads) and delete on ``resident`` or ``health_record``
+    appends the joined row's old image with ``sign`` -1 and its new image with +1 (merged residents
+    have no image). The incremental refresh turns the images into increments exactly like the full
+    refresh turns the tables into increments, adds them to the facts, and deletes the rows it used: its
+    cost follows the day's changes, not the 8.7 M residents, and back-dated edits are exact too.
+    Triggers are in migration 0006; bulk loads suspend them (``data_access.bulk.load_mode``).
+    """
+
+    __tablename__ = "kpi_population_change"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    sign: Mapped[int] = mapped_column(SmallInteger)
+    resident_id: Mapped[int] = mapped_column(BigInteger)
+    ward_id: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int] = mapped_column(Integer)
+    resident_since: Mapped[dt.date | None] = mapped_column(Date)
+    resident_until: Mapped[dt.date | None] = mapped_column(Date)
+    insured: Mapped[bool] = mapped_column(Boolean)
+    created_on: Mapped[dt.date | None] = mapped_column(Date)
+    standardised_on: Mapped[dt.date | None] = mapped_column(Date)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)  # only when the status is "verified"
+    vneid_shared_on: Mapped[dt.date | None] = mapped_column(Date)
+    bhyt_linked_on: Mapped[dt.date | None] = mapped_column(Date)
+    vaccination_loaded_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_health_check_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class KpiRefreshState(Base):

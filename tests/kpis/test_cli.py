@@ -79,4 +79,5 @@ def test_incremental_refresh_command(kpi_seeded_engine, capsys) -> None:
         _run(capsys, kpi_seeded_engine, "kpis", "refresh", "--json", "--today", TEST_TODAY.isoformat())
     )
     assert out["full"] is False
-    assert out["sources"]["population"]["since"] is not None
+    assert out["sources"]["population"]["mode"] == "changes"  # the trigger log, not a rescan
+    assert out["sources"]["submission"]["since"] is not None

@@ -164,6 +164,19 @@ def _facts(engine):
     )
 
 
+def _district_facts_agree(engine) -> bool:
+    """kpi_district_fact holds exactly the ward-level facts summed per district and facility type."""
+    with engine.connect() as connection:
+        summed = connection.exec_driver_sql(
+            "SELECT measure, day, district_id, facility_type, sum(delta) FROM kpi_daily_fact "
+            "GROUP BY measure, day, district_id, facility_type HAVING sum(delta) <> 0"
+        ).all()
+        stored = connection.exec_driver_sql(
+            "SELECT measure, day, district_id, facility_type, delta FROM kpi_district_fact"
+        ).all()
+    return sorted(map(tuple, summed)) == sorted(map(tuple, stored)) and len(stored) > 0
+
+
 def test_incremental_refresh_equals_full_refresh_after_a_day_of_changes(city) -> None:
     engine, ids = city
     tomorrow = TODAY + dt.timedelta(days=1)
@@ -210,9 +223,51 @@ def test_incremental_refresh_equals_full_refresh_after_a_day_of_changes(city) ->
             )
         )
     report = refresh(engine, today=tomorrow)
-    assert report.sources["population"]["since"] is not None  # incremental, not full
+    assert report.sources["population"]["mode"] == "changes"  # incremental, from the trigger log
     incremental = _facts(engine)
+    assert _district_facts_agree(engine)
     refresh(engine, full=True, today=tomorrow)
     assert incremental == _facts(engine)
     exp = expected_measures(engine, tomorrow)
     assert _actual(engine, tomorrow) == exp
+
+
+def test_incremental_refresh_is_exact_for_back_dated_edits_moves_merges_and_deletes(city) -> None:
+    """The trigger log carries old and new images, so any edit — not only today's — comes out exact."""
+    engine, ids = city
+    tomorrow = TODAY + dt.timedelta(days=1)
+    long_ago = dt.date(2024, 2, 29)
+    with transaction(engine) as s:
+        records = list(s.scalars(select(HealthRecord).order_by(HealthRecord.id)))
+        residents = {r.id: r for r in s.scalars(select(Resident))}
+        records[1].verified_on, records[1].verification_status = long_ago, "verified"  # back-dated
+        records[2].last_health_check_on = tomorrow  # a re-check moves a 12-month window
+        records[3].created_on = dt.date(2023, 3, 1)  # before the history starts: folded onto day one
+        moved = residents[records[4].resident_id]
+        moved.ward_id, moved.district_id = ids["wards"][3], ids["districts"][1]  # a correction of ward
+        keep, drop = residents[records[5].resident_id], residents[records[6].resident_id]
+        drop.merged_into_id = keep.id  # a merge hides the duplicate
+        records[6].closed_on = tomorrow
+        residents[records[7].resident_id].bhyt_card = None  # insurance lost
+        s.delete(records[8])  # a record deleted outright
+    with engine.connect() as connection:
+        logged = connection.exec_driver_sql("SELECT count(*) FROM kpi_population_change").scalar()
+    assert logged >= 9  # an old and a new image per change; a merge leaves no new image
+    refresh(engine, today=tomorrow)
+    incremental = _facts(engine)
+    assert _district_facts_agree(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM kpi_population_change").scalar() == 0
+    refresh(engine, full=True, today=tomorrow)
+    assert incremental == _facts(engine)
+    assert _district_facts_agree(engine)
+    assert _actual(engine, tomorrow) == expected_measures(engine, tomorrow)
+
+
+def test_a_name_fix_logs_nothing(city) -> None:
+    engine, _ = city
+    with transaction(engine) as s:
+        resident = s.scalars(select(Resident).order_by(Resident.id)).first()
+        resident.full_name = "Nguyễn Văn Sửa"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM kpi_population_change").scalar() == 0
