@@ -462,55 +462,65 @@ def _for_ingest(frame: pl.DataFrame, sqlite: bool):
     return frame.to_arrow()
 
 
+def _fact_sums(reader: Reader, in_measures: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """The increments of the measures dated first..last (inclusive), summed per finest unit."""
+    day = reader.lit_date
+    return reader.frame(
+        "SELECT measure, ward_id, facility_id, district_id, facility_type, "
+        "CAST(sum(delta) AS BIGINT) AS value "
+        f"FROM kpi_daily_fact WHERE day >= {day(first)} AND day <= {day(last)} "
+        f"AND measure IN ({in_measures}) "
+        "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
+        (),
+        TOTAL_SCHEMA,
+    )
+
+
+def _summed_through(facts: pl.DataFrame, today: dt.date) -> pl.DataFrame:
+    """Increments dated up to ``today`` summed per finest unit: their share of today's totals."""
+    return (
+        facts.filter(pl.col("day") <= pl.lit(today, pl.Date))
+        .group_by(FACT_KEYS)
+        .agg(pl.col("delta").sum().alias("value"))
+        .select([pl.col(k).cast(v) for k, v in TOTAL_SCHEMA.items()])
+    )
+
+
+def _summed_totals(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by(FACT_KEYS)
+        .agg(pl.col("value").sum())
+        .filter(pl.col("value") != 0)
+    )
+
+
 def replace_source_facts(
     reader: Reader,
-    source: str,
     measures: Sequence[str],
     new: pl.DataFrame,
     since: dt.date | None,
     today: dt.date,
     totals_day: dt.date | None,
 ) -> None:
-    """Replace the increments of ``source`` (all days, or days >= ``since``) by ``new``; move its totals.
+    """Replace the increments of ``measures`` (all days, or days >= ``since``) by ``new``; move totals.
 
     The totals move from ``totals_day`` to ``today`` without rescanning the facts: old totals minus the
     replaced increments (days since..totals_day) plus the new ones (days since..today).
     """
     in_measures = _in_list(measures)
     day = reader.lit_date
-    total_schema = {k: v for k, v in TOTAL_SCHEMA.items() if k != "value"} | {"value": pl.Int64}
-    incremental = since is not None and totals_day is not None
-    if incremental:
+    parts = []
+    if since is not None and totals_day is not None:
         old_totals = reader.frame(
             f"SELECT measure, ward_id, facility_id, district_id, facility_type, value "
             f"FROM kpi_current_total WHERE measure IN ({in_measures})",
             (),
-            total_schema,
+            TOTAL_SCHEMA,
         )
-        removed = reader.frame(
-            "SELECT measure, ward_id, facility_id, district_id, facility_type, "
-            "CAST(sum(delta) AS BIGINT) AS value "
-            f"FROM kpi_daily_fact WHERE day >= {day(since)} AND day <= {day(totals_day)} "
-            f"AND measure IN ({in_measures}) "
-            "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
-            (),
-            total_schema,
-        )
+        removed = _fact_sums(reader, in_measures, since, totals_day)
         parts = [old_totals, removed.with_columns(-pl.col("value"))]
-    else:
-        parts = []
-    added = (
-        new.filter(pl.col("day") <= pl.lit(today, pl.Date))
-        .group_by(FACT_KEYS)
-        .agg(pl.col("delta").sum().alias("value"))
-    )
-    parts.append(added.select([pl.col(k).cast(v) for k, v in total_schema.items()]))
-    totals = (
-        pl.concat([p.select([pl.col(k).cast(v) for k, v in total_schema.items()]) for p in parts])
-        .group_by(FACT_KEYS)
-        .agg(pl.col("value").sum())
-        .filter(pl.col("value") != 0)
-    )
+    totals = _summed_totals([*parts, _summed_through(new, today)])
     stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures})"
     if since is not None:
         stale += f" AND day >= {day(since)}"
@@ -544,7 +554,7 @@ def refresh_frame_source(
         with engine.begin() as connection:
             reader = SqlReader(connection)
             new = FRAME_SOURCES[source](reader, since, epoch)
-            replace_source_facts(reader, source, measures, new, since, today, totals_day)
+            replace_source_facts(reader, measures, new, since, today, totals_day)
         return new.height
     sqlite = engine.dialect.name == "sqlite"
     connection = adbc_connect(engine)
@@ -557,7 +567,7 @@ def refresh_frame_source(
         if sqlite:
             connection.commit()  # end the read; take the write lock only now, waiting for other writers
             reader.execute("PRAGMA busy_timeout = 30000")
-        replace_source_facts(reader, source, measures, new, None, today, totals_day)
+        replace_source_facts(reader, measures, new, None, today, totals_day)
         if through is not None:
             reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
         connection.commit()
@@ -589,27 +599,9 @@ def apply_population_changes(
         through = _log_high_water(reader)
         changes = population_changes(reader, through, epoch) if through else pl.DataFrame(schema=FACT_SCHEMA)
         lo, hi = sorted((totals_day, today))
-        moved = reader.frame(
-            "SELECT measure, ward_id, facility_id, district_id, facility_type, "
-            "CAST(sum(delta) AS BIGINT) AS value FROM kpi_daily_fact "
-            f"WHERE day > {reader.lit_date(lo)} AND day <= {reader.lit_date(hi)} "
-            f"AND measure IN ({in_measures}) "
-            "GROUP BY measure, ward_id, facility_id, district_id, facility_type",
-            (),
-            TOTAL_SCHEMA,
-        )
+        moved = _fact_sums(reader, in_measures, lo + dt.timedelta(days=1), hi)
         if today < totals_day:
             moved = moved.with_columns(-pl.col("value"))
-        totals_change = pl.concat(
-            [
-                moved,
-                changes.filter(pl.col("day") <= pl.lit(today, pl.Date))
-                .group_by(FACT_KEYS)
-                .agg(pl.col("delta").sum().alias("value"))
-                .select(list(TOTAL_SCHEMA)),
-            ],
-            how="vertical_relaxed",
-        )
         add_to(connection, "kpi_daily_fact", ["measure", "day", "ward_id", "facility_id"], "delta", changes)
         add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
         add_to(
@@ -617,7 +609,7 @@ def apply_population_changes(
             "kpi_current_total",
             ["measure", "ward_id", "facility_id"],
             "value",
-            totals_change.group_by(FACT_KEYS).agg(pl.col("value").sum()).filter(pl.col("value") != 0),
+            _summed_totals([moved, _summed_through(changes, today)]),
         )
         if through:
             reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
