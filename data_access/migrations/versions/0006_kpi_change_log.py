@@ -6,7 +6,7 @@ Revises: 0005
 Create Date: 2026-11-25 22:30:00
 
 The facts are derived data: the table is recreated empty and the refresh watermarks are cleared, so
-the next ``kpis refresh`` is a full one (``dashboard start`` runs it when it finds no watermark).
+the next ``kpis refresh`` is a full one; until it runs, an upgraded database shows no KPI figures.
 """
 
 from __future__ import annotations
