@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
+from sqlalchemy import Engine
 
 from dashboard import kpi_cache
 from dashboard.components import charts
-from dashboard.components.filter_bar import filter_bar
+from dashboard.components.filter_bar import Filters, filter_bar
 from dashboard.components.kpi_card import kpi_card
 from dashboard.components.kpi_table import breakdown_table, league_table
 from dashboard.context import current_principal, get_engine
@@ -46,30 +48,27 @@ def render() -> None:
                 kpi_card(kpi, rows.get(kpi.id), container=column)
 
     st.subheader(t("kpi.league.title"))
-    catalogue = tuple(kpis.values())
-    league_table(
+    st.caption(t("kpi.league.drill_hint"))
+    chosen = league_table(
         data["league"],
-        catalogue,
+        tuple(kpis.values()),
         key="kpi_overview_league",
         title=t("kpi.league.title"),
         file_stem=f"xep_hang_quan_huyen_{filters.as_of:%Y%m%d}",
+        clickable=True,
     )
-    districts = {r["unit_id"]: r["name"] for r in data["league"].iter_rows(named=True)}
-    if districts:
-        chosen = st.selectbox(
-            t("kpi.league.drill"),
-            [None, *districts],
-            format_func=lambda d: "—" if d is None else districts[d],
-            key="kpi_overview_drill",
-        )
-        if chosen is not None:
-            wards = kpi_cache.units_table(engine, filters.scope, filters.as_of, "ward", chosen)
-            st.markdown(f"**{districts[chosen]} — {t('kpi.wards.title')}**")
-            breakdown_table(
-                wards.select(
-                    "kpi_id", "code", "name", "numerator", "denominator", "value", "status", "days_late"
-                ),
-                key="kpi_overview_wards",
-                title=t("kpi.wards.title"),
-                file_stem=f"phuong_xa_{filters.as_of:%Y%m%d}",
-            )
+    if chosen is not None:
+        district_drill_down(engine, filters, chosen, data["league"])
+
+
+def district_drill_down(engine: Engine, filters: Filters, district_id: int, league: pl.DataFrame) -> None:
+    """The wards of the district whose league-table row was clicked."""
+    name = next((r["name"] for r in league.iter_rows(named=True) if r["unit_id"] == district_id), "")
+    wards = kpi_cache.units_table(engine, filters.scope, filters.as_of, "ward", district_id)
+    st.markdown(f"**{name} — {t('kpi.wards.title')}**")
+    breakdown_table(
+        wards.select("kpi_id", "code", "name", "numerator", "denominator", "value", "status", "days_late"),
+        key="kpi_overview_wards",
+        title=t("kpi.wards.title"),
+        file_stem=f"phuong_xa_{filters.as_of:%Y%m%d}",
+    )

@@ -1,6 +1,7 @@
 """KPI tables: the sortable league table and plain breakdowns, each with an Excel download.
 
-Owns the session keys it is given (``key`` prefix): ``<key>_sort``, ``<key>_download``.
+Owns the session keys it is given (``key`` prefix): ``<key>_sort``, ``<key>_table`` (the row the user
+clicked), ``<key>_download``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,19 @@ from kpis.catalogue import Kpi
 SORT_EXTRA = ("kpis_overdue", "max_days_overdue", "max_days_late", "kpis_not_met")
 
 
-def league_table(frame: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title: str, file_stem: str) -> None:
-    """Units × KPI values; sortable by any KPI or by delay. Native column clicks sort too."""
+def league_table(
+    frame: pl.DataFrame,
+    kpis: tuple[Kpi, ...],
+    *,
+    key: str,
+    title: str,
+    file_stem: str,
+    clickable: bool = False,
+) -> int | None:
+    """Units × KPI values; sortable by any KPI or by delay. Native column clicks sort too.
+
+    With ``clickable`` a row can be selected; returns the ``unit_id`` of the clicked row (else None).
+    """
     lang = current_language()
     kpi_columns = [k for k in kpis if k.id in frame.columns]
     options = [*SORT_EXTRA, *(k.id for k in kpi_columns)]
@@ -31,7 +43,14 @@ def league_table(frame: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title:
     shown = frame.drop("unit_id", strict=False).rename(
         {c: names.get(c, t(f"kpi.col.{c}")) for c in frame.columns if c != "unit_id"}
     )
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    event = st.dataframe(
+        shown,
+        hide_index=True,
+        use_container_width=True,
+        on_select="rerun" if clickable else "ignore",
+        selection_mode="single-row",
+        key=f"{key}_table",
+    )
     st.download_button(
         t("common.export_excel"),
         data=partial(excel_bytes, shown, title),  # built on click, not on every rerun
@@ -39,6 +58,15 @@ def league_table(frame: pl.DataFrame, kpis: tuple[Kpi, ...], *, key: str, title:
         mime=XLSX_MIME,
         key=f"{key}_download",
     )
+    return selected_unit(frame, event.selection.rows) if clickable else None
+
+
+def selected_unit(frame: pl.DataFrame, rows: list[int]) -> int | None:
+    """The unit of the clicked row. Row numbers are positions in the frame as sent (before any sort
+    the user makes by clicking a header), so they index ``frame`` exactly."""
+    if not rows or "unit_id" not in frame.columns or rows[0] >= frame.height:
+        return None
+    return frame["unit_id"][rows[0]]
 
 
 def breakdown_table(frame: pl.DataFrame, *, key: str, title: str, file_stem: str) -> None:

@@ -34,8 +34,10 @@ STRINGS = {
     "kpi.phase_kpis": ("Chỉ tiêu giai đoạn {n}", "Phase {n} KPIs"),
     "kpi.league.title": ("Xếp hạng quận/huyện", "District league table"),
     "kpi.league.sort": ("Sắp xếp theo", "Sort by"),
-    "kpi.league.drill": ("Xem chi tiết quận/huyện", "Drill down into a district"),
-    "kpi.league.none": ("—", "—"),
+    "kpi.league.drill_hint": (
+        "Bấm vào một dòng để xem các phường/xã của quận/huyện đó.",
+        "Click a row to see the wards of that district.",
+    ),
     "kpi.wards.title": ("Các phường/xã", "Wards"),
     "kpi.facilities.title": ("Các cơ sở y tế", "Facilities"),
     "kpi.col.code": ("Mã", "Code"),

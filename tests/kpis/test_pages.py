@@ -84,11 +84,17 @@ def test_overview_numbers_and_scope(hand_city) -> None:
     residents_mine = next(m.value for m in inspector.metric if m.label == "Dân số")
     assert int(residents_mine.replace(".", "")) < int(residents_city.replace(".", ""))
     assert len(inspector.dataframe[0].value) == 1  # only the assigned district
-    # sort by a KPI, then drill down into the district
+    # sort by a KPI, then click a district's row: its wards appear
     at.selectbox(key="kpi_overview_league_sort").select("P1_RECORDS_CREATED").run()
-    at.selectbox(key="kpi_overview_drill").select(ids["districts"][0]).run()
+    tables_before = len(at.dataframe)
+    first_row_name = at.dataframe[0].value.iloc[1]["Tên"]
+    at.session_state["kpi_overview_league_table"] = {"selection": {"rows": [1], "columns": []}}
+    at.run()
     assert not at.exception
-    assert len(at.dataframe) >= 2
+    assert len(at.dataframe) == tables_before + 1
+    assert any(first_row_name in m.value for m in at.markdown)
+    wards = at.dataframe[-1].value
+    assert len(wards) > 0
 
 
 def test_phase_page_has_trend_with_target_line(hand_city) -> None:
