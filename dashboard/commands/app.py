@@ -33,8 +33,10 @@ def run_start(args: argparse.Namespace) -> int:
     if is_embedded_default(url) and database_status(engine)["residents"] == 0:
         _seed_demo(engine)
         print_demo_logins()
-    elif is_embedded_default(url):
-        print_demo_logins()
+    else:
+        _compute_missing_kpi_facts(engine)
+        if is_embedded_default(url):
+            print_demo_logins()
     engine.dispose()
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
@@ -62,6 +64,20 @@ def _seed_demo(engine) -> None:
     scan = run_scan(engine).as_dict()
     print(f"  {scan['findings']} findings in {scan['seconds']} s", flush=True)
     print("Computing the daily KPI facts…", flush=True)
+    print(refresh(engine, full=True).summary(), flush=True)
+
+
+def _compute_missing_kpi_facts(engine) -> None:
+    """A database with residents but no KPI facts (restored, or upgraded by a migration that rebuilt the
+    fact tables) would show empty KPI pages until someone ran ``kpis refresh``: compute them once now."""
+    from data_access.kpi_facts import current_totals_day
+    from kpis.refresh import refresh
+
+    with engine.connect() as connection:
+        computed = current_totals_day(connection) is not None
+    if computed or database_status(engine)["residents"] == 0:
+        return
+    print("No KPI facts yet (new or upgraded database): computing them once…", flush=True)
     print(refresh(engine, full=True).summary(), flush=True)
 
 

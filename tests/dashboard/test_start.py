@@ -81,3 +81,20 @@ def test_first_start_seeds_a_demo_database_and_serves(tmp_path) -> None:
     figures = json.loads(status.stdout)
     assert 80_000 <= figures["residents"] <= 90_000
     assert figures["facilities"]["TYT"] == 579
+
+
+def test_start_computes_kpi_facts_once_when_a_database_has_none(engine, capsys) -> None:
+    """An upgraded or restored database with residents but no KPI facts gets them at start, once."""
+    from dashboard.commands.app import _compute_missing_kpi_facts
+    from data_access.kpi_facts import current_totals_day
+    from tests.kpis.handbuilt import build
+
+    build(engine)
+    with engine.connect() as connection:
+        assert current_totals_day(connection) is None
+    _compute_missing_kpi_facts(engine)
+    assert "No KPI facts yet" in capsys.readouterr().out
+    with engine.connect() as connection:
+        assert current_totals_day(connection) is not None
+    _compute_missing_kpi_facts(engine)
+    assert capsys.readouterr().out == ""
