@@ -23,6 +23,7 @@ import time
 import polars as pl
 from sqlalchemy import Engine, delete, func, select
 
+from data_access.bulk import append_frame
 from data_access.kpi_facts import measure_daily, measure_totals, org_frames, save_refresh_state
 from data_access.models import KpiRefreshState, KpiRollup
 from data_access.scope import Scope, scope_clause
@@ -156,18 +157,10 @@ def _bucketed_district_facts(engine: Engine, day: dt.date, start: dt.date) -> pl
 
 
 def _write_rollup(engine: Engine, frame: pl.DataFrame, day: dt.date, started: float) -> None:
-    """Replace the roll-up with ``frame`` in one transaction, through the driver's own executemany."""
-    columns = list(frame.columns)
-    if engine.dialect.name == "sqlite":  # SQLAlchemy's Date on SQLite is ISO text
-        frame = frame.with_columns(pl.col("day").dt.strftime("%Y-%m-%d"))
-        marks = ", ".join("?" for _ in columns)
-    else:
-        marks = ", ".join("%s" for _ in columns)
-    sql = f"INSERT INTO kpi_rollup ({', '.join(columns)}) VALUES ({marks})"
+    """Replace the roll-up with ``frame`` in one transaction."""
     with engine.begin() as connection:
         connection.execute(delete(KpiRollup))
-        if frame.height:
-            connection.exec_driver_sql(sql, frame.rows())
+        append_frame(connection, "kpi_rollup", frame)
         save_refresh_state(connection, STATE, day, frame.height, time.perf_counter() - started, full=True)
 
 
