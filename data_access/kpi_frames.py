@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from data_access.bulk import append_frame
 from data_access.models import Base
 
 FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
@@ -50,23 +51,57 @@ def history_start(epoch: dt.date) -> dt.date:
 # child process, no second driver).
 
 
-def adbc_connect(engine: Engine):
+def adbc_connect(engine: Engine, autocommit: bool = False):
     url = engine.url
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as driver
 
-        return driver.connect(url.database)
+        return driver.connect(url.database, autocommit=autocommit)
     import adbc_driver_postgresql.dbapi as driver
 
-    return driver.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    return driver.connect(
+        url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=autocommit
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+    dates: Sequence[str]
+    schema: dict[str, pl.DataType]
 
 
 class Reader:
-    """Dialect-aware narrow reads and bulk writes inside one transaction (ADBC)."""
+    """Dialect-aware narrow reads and bulk writes inside one transaction (ADBC).
 
-    def __init__(self, connection, sqlite: bool) -> None:
+    With ``engine`` given, ``frames`` reads several tables at once on extra connections that see the
+    same snapshot as this one (the machine's second core is otherwise idle during a full refresh).
+    PostgreSQL shares the snapshot itself. SQLite cannot, so there ``hold_writers`` must be called
+    before this transaction's first read: writers then wait until the extra readers have started.
+    """
+
+    def __init__(self, connection, sqlite: bool, engine: Engine | None = None) -> None:
         self.connection = connection
         self.sqlite = sqlite
+        self.engine = engine
+        self._guard = None
+
+    def hold_writers(self) -> None:
+        """SQLite: take the write lock (in a guard connection) so no commit lands until ``frames`` has
+        fixed the extra readers' snapshots on the same last commit as this connection's."""
+        if self.sqlite and self.engine is not None and self._guard is None:
+            guard = adbc_connect(self.engine, autocommit=True)
+            _run(guard, "PRAGMA busy_timeout = 30000")
+            _run(guard, "BEGIN IMMEDIATE")
+            self._guard = guard
+
+    def release_writers(self) -> None:
+        if self._guard is not None:
+            guard, self._guard = self._guard, None
+            try:
+                _run(guard, "ROLLBACK")
+            finally:
+                guard.close()
 
     def date(self, column: str, alias: str | None = None) -> str:
         # SQLite stores dates as ISO text: coalesce NULL to '' so every batch has a string column
@@ -78,20 +113,13 @@ class Reader:
         return f"'{day.isoformat()}'" if self.sqlite else f"DATE '{day.isoformat()}'"
 
     def frame(self, sql: str, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql)
-            parts = []
-            for batch in cursor.fetch_record_batch():
-                part = pl.from_arrow(batch)
-                if isinstance(part, pl.Series):  # pragma: no cover - a one-column batch
-                    part = part.to_frame()
-                parts.append(_typed(part, dates, schema))
-        finally:
-            cursor.close()
-        if not parts:
-            return pl.DataFrame(schema=schema)
-        return pl.concat(parts, how="vertical")
+        return _adbc_frame(self.connection, Query(sql, dates, schema))
+
+    def frames(self, queries: Sequence[Query]) -> list[pl.DataFrame]:
+        """The queries' results, all from this transaction's snapshot."""
+        if self.engine is None or len(queries) < 2 or (self.sqlite and self._guard is None):
+            return [self.frame(q.sql, q.dates, q.schema) for q in queries]
+        return _snapshot_frames(self, queries)
 
     def execute(self, sql: str) -> None:
         cursor = self.connection.cursor()
@@ -116,6 +144,9 @@ class SqlReader(Reader):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection, connection.dialect.name == "sqlite")
 
+    def frames(self, queries: Sequence[Query]) -> list[pl.DataFrame]:
+        return [self.frame(q.sql, q.dates, q.schema) for q in queries]
+
     def frame(self, sql: str, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
         result = self.connection.exec_driver_sql(sql)
         names = list(result.keys())
@@ -129,8 +160,97 @@ class SqlReader(Reader):
         self.connection.exec_driver_sql(sql)
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self.connection.execute(Base.metadata.tables[table].insert(), frame.to_dicts())
+        append_frame(self.connection, table, frame)
+
+
+def _adbc_frame(connection, query: Query, started: Callable[[], None] | None = None) -> pl.DataFrame:
+    """One query read in Arrow batches; ``started`` is called once the first batch is in (from then
+    on the read's snapshot is fixed)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(query.sql)
+        parts = []
+        for batch in cursor.fetch_record_batch():
+            if started is not None and not parts:
+                started()
+            part = pl.from_arrow(batch)
+            if isinstance(part, pl.Series):  # pragma: no cover - a one-column batch
+                part = part.to_frame()
+            parts.append(_typed(part, query.dates, query.schema))
+    finally:
+        cursor.close()
+    if not parts:
+        return pl.DataFrame(schema=query.schema)
+    return pl.concat(parts, how="vertical")
+
+
+def _snapshot_frames(reader: Reader, queries: Sequence[Query]) -> list[pl.DataFrame]:
+    """Each query on its own connection, in its own thread, all seeing ``reader``'s snapshot.
+
+    PostgreSQL: the REPEATABLE READ snapshot is exported and imported by the readers. SQLite (WAL):
+    ``reader.hold_writers`` keeps every commit out; once each reader has its first batch (its snapshot
+    is then fixed, on the same last commit as ``reader``'s) the writers are let go.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = reader.engine
+    assert engine is not None
+    snapshot = None
+    if not reader.sqlite:
+        snapshot = reader.frame("SELECT pg_export_snapshot() AS id", (), {"id": pl.String})["id"][0]
+    pending = len(queries)
+    lock = threading.Lock()
+    all_started = threading.Event()
+
+    def started() -> None:
+        nonlocal pending
+        with lock:
+            pending -= 1
+            if pending <= 0:
+                all_started.set()
+
+    def read(query: Query) -> pl.DataFrame:
+        once = _once(started)
+        try:
+            connection = adbc_connect(engine)
+            try:
+                if snapshot is not None:
+                    _run(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    _run(connection, f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                return _adbc_frame(connection, query, once)
+            finally:
+                connection.rollback()
+                connection.close()
+        finally:
+            once()  # an empty result or an error: nothing left to wait for
+
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        futures = [pool.submit(read, q) for q in queries]
+        if reader.sqlite:
+            all_started.wait()
+            reader.release_writers()
+        return [f.result() for f in futures]
+
+
+def _once(function: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def call() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            function()
+
+    return call
+
+
+def _run(connection, sql: str) -> None:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
 
 
 def _typed(part: pl.DataFrame, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -267,41 +387,38 @@ def population_edges() -> tuple[Edge, ...]:
 
 
 def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
-    """resident ⟕ health_record (merged resident rows excluded)."""
+    """resident ⟕ health_record (merged resident rows excluded); the two tables are read concurrently."""
     d = reader.date
-    residents = reader.frame(
-        "SELECT id, ward_id, district_id, "
-        f"{d('resident_since', 's')}, {d('resident_until', 'u')}, "
-        "CASE WHEN bhyt_card IS NOT NULL AND bhyt_card <> '' THEN 1 ELSE 0 END AS insured "
-        "FROM resident WHERE coalesce(merged_into_id, 0) = 0",
-        ("s", "u"),
-        {
-            "id": pl.Int64,
-            "ward_id": pl.Int32,
-            "district_id": pl.Int32,
-            "s": pl.Date,
-            "u": pl.Date,
-            "insured": pl.Boolean,
-        },
-    )
     verified = "CASE WHEN verification_status = 'verified' THEN verified_on END"
-    records = reader.frame(
-        "SELECT resident_id AS id, "
-        + ", ".join(
-            [
-                d("created_on", "created"),
-                d("standardised_on", "standardised"),
-                d(verified, "verified"),
-                d("vneid_shared_on", "vneid"),
-                d("bhyt_linked_on", "linked"),
-                d("vaccination_loaded_on", "vaccination"),
-                d("last_health_check_on", "checked"),
-                d("closed_on", "closed"),
-            ]
-        )
-        + " FROM health_record",
-        RECORD_DATES,
-        {"id": pl.Int64, **{c: pl.Date for c in RECORD_DATES}},
+    record_dates = (
+        "created_on", "standardised_on", verified, "vneid_shared_on", "bhyt_linked_on",
+        "vaccination_loaded_on", "last_health_check_on", "closed_on",
+    )  # fmt: skip
+    residents, records = reader.frames(
+        [
+            Query(
+                "SELECT id, ward_id, district_id, "
+                f"{d('resident_since', 's')}, {d('resident_until', 'u')}, "
+                "CASE WHEN bhyt_card IS NOT NULL AND bhyt_card <> '' THEN 1 ELSE 0 END AS insured "
+                "FROM resident WHERE coalesce(merged_into_id, 0) = 0",
+                ("s", "u"),
+                {
+                    "id": pl.Int64,
+                    "ward_id": pl.Int32,
+                    "district_id": pl.Int32,
+                    "s": pl.Date,
+                    "u": pl.Date,
+                    "insured": pl.Boolean,
+                },
+            ),
+            Query(
+                "SELECT resident_id AS id, "
+                + ", ".join(d(col, alias) for col, alias in zip(record_dates, RECORD_DATES, strict=True))
+                + " FROM health_record",
+                RECORD_DATES,
+                {"id": pl.Int64, **{c: pl.Date for c in RECORD_DATES}},
+            ),
+        ]
     )
     rows = _ward_keys(residents.lazy().join(records.lazy(), on="id", how="left"))
     out = increments(rows, population_edges(), since, history_start(epoch))
@@ -558,12 +675,14 @@ def refresh_frame_source(
         return new.height
     sqlite = engine.dialect.name == "sqlite"
     connection = adbc_connect(engine)
+    reader = Reader(connection, sqlite, engine)
     try:
-        reader = Reader(connection, sqlite)
         if not sqlite:
             reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        reader.hold_writers()  # SQLite: until the concurrent reads have their snapshot
         through = _log_high_water(reader) if source == "population" else None
         new = FRAME_SOURCES[source](reader, None, epoch)
+        reader.release_writers()
         if sqlite:
             connection.commit()  # end the read; take the write lock only now, waiting for other writers
             reader.execute("PRAGMA busy_timeout = 30000")
@@ -573,6 +692,7 @@ def refresh_frame_source(
         connection.commit()
         return new.height
     finally:
+        reader.release_writers()
         connection.close()
 
 
