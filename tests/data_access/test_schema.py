@@ -58,3 +58,27 @@ def test_every_migration_downgrades_to_base_and_back(engine) -> None:
     assert current_revision(engine) is None
     upgrade_to_head(engine)
     assert is_at_head(engine)
+
+
+def test_kpi_facts_are_clustered_on_sqlite_and_survive_the_migration(engine) -> None:
+    """0007 rebuilds the fact tables WITHOUT ROWID on SQLite, keeping their rows (PostgreSQL: no-op)."""
+    from alembic import command
+
+    from data_access.schema import alembic_config
+
+    command.downgrade(alembic_config(engine), "0006")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO kpi_daily_fact (measure, day, ward_id, facility_id, district_id, facility_type,"
+            " delta) VALUES ('records', '2024-01-02', 5, 0, 1, '', 3)"
+        )
+    upgrade_to_head(engine)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT measure, ward_id, delta FROM kpi_daily_fact").one()
+        assert tuple(row) == ("records", 5, 3)
+        if engine.dialect.name == "sqlite":
+            for table in ("kpi_daily_fact", "kpi_district_fact"):
+                sql = connection.exec_driver_sql(
+                    f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+                ).scalar_one()
+                assert "WITHOUT ROWID" in sql.upper(), table
