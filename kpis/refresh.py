@@ -31,7 +31,7 @@ from data_access.kpi_facts import (
     refresh_states,
     save_refresh_state,
 )
-from data_access.kpi_frames import FRAME_SOURCES, apply_population_changes, refresh_frame_source_isolated
+from data_access.kpi_frames import FRAME_SOURCES, apply_population_changes, refresh_frame_sources
 from data_access.models import KpiCurrentTotal
 from kpis import rollup_store
 from kpis.catalogue import sync_definitions
@@ -59,6 +59,32 @@ class RefreshReport:
         return "\n".join(lines)
 
 
+LOG = "changes"  # plan of the population when the trigger log can be applied
+
+
+def _plan(
+    source: str,
+    state: dict | None,
+    full: bool,
+    since: dt.date | None,
+    lookback_days: int,
+    today: dt.date,
+    totals_day: dt.date | None,
+) -> dt.date | str | None:
+    """How ``source`` is refreshed: ``LOG`` (apply the trigger log), from a day on, or None (all days)."""
+    if full:
+        return None
+    if source == "population":
+        return LOG if state is not None and totals_day is not None else None
+    if source in INCREMENTAL_SOURCES and state is not None:
+        watermark = state["data_through"]
+        if isinstance(watermark, str):
+            watermark = dt.date.fromisoformat(watermark)
+        source_since = min(watermark, today) - dt.timedelta(days=lookback_days)
+        return min(source_since, since) if since is not None else source_since
+    return since if since is not None and source in INCREMENTAL_SOURCES else None
+
+
 def refresh(
     engine: Engine,
     *,
@@ -78,11 +104,22 @@ def refresh(
         states = refresh_states(connection)
         totals_day = None if full else current_totals_day(connection)
     report = RefreshReport(today=today, full=full)
-    for source in sources or tuple(SOURCES):
-        state = states.get(source)
+    chosen = sources or tuple(SOURCES)
+    plans = {
+        source: _plan(source, states.get(source), full, since, lookback_days, today, totals_day)
+        for source in chosen
+    }
+    # The big tables, all at once (on SQLite in ONE child process: its start-up is paid once).
+    frame_jobs = [
+        (source, SOURCES[source], plan)
+        for source, plan in plans.items()
+        if source in FRAME_SOURCES and plan != LOG
+    ]
+    frame_results = refresh_frame_sources(engine, frame_jobs, EPOCH, today, totals_day)
+    for source, source_since in plans.items():
         measures = SOURCES[source]
         t0 = time.perf_counter()
-        if source == "population" and not full and state is not None and totals_day is not None:
+        if source_since == LOG:
             # The triggers logged every change of resident/health_record rows: apply just those.
             rows = apply_population_changes(engine, measures, EPOCH, today, totals_day)
             seconds = time.perf_counter() - t0
@@ -90,31 +127,20 @@ def refresh(
                 save_refresh_state(connection, source, today, rows, seconds, full=False)
             report.sources[source] = {"rows": rows, "since": None, "seconds": seconds, "mode": "changes"}
             continue
-        source_since: dt.date | None = None
-        if not full and source in INCREMENTAL_SOURCES and state is not None:
-            watermark = state["data_through"]
-            if isinstance(watermark, str):
-                watermark = dt.date.fromisoformat(watermark)
-            source_since = min(watermark, today) - dt.timedelta(days=lookback_days)
-            if since is not None:
-                source_since = min(source_since, since)
-        elif since is not None and not full and source != "population":
-            source_since = since if source in INCREMENTAL_SOURCES else None
         if source in FRAME_SOURCES:
             # Big tables: one narrow read each, aggregated in polars; also moves their current totals.
-            rows = refresh_frame_source_isolated(
-                engine, source, measures, source_since, EPOCH, today, totals_day
-            )
+            rows, seconds = frame_results[source]
             needs_totals = source_since is not None and totals_day is None
         else:
             with engine.begin() as connection:
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
                 rebuild_district_facts(connection, measures, source_since)
             needs_totals = True
+            seconds = 0.0
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts
             with engine.begin() as connection:
                 rebuild_current_totals(connection, today, measures)
-        seconds = time.perf_counter() - t0
+        seconds += time.perf_counter() - t0
         with engine.begin() as connection:
             save_refresh_state(connection, source, today, rows, seconds, full=source_since is None)
         mode = "full" if source_since is None else "since"
