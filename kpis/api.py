@@ -41,15 +41,33 @@ def unit_directory(org: dict[str, pl.DataFrame], level: str) -> pl.DataFrame:
     )
 
 
-def _window_values(
-    engine: Engine, scope: Scope, as_of: dt.date, level: str, catalogue, org, window: int
-) -> pl.DataFrame:
-    """Daily KPI num/den per unit for the ``window + 1`` days ending at ``as_of``."""
-    start = as_of - dt.timedelta(days=window)
+class FactWindow:
+    """The finest-level facts behind one request's KPI tables — the totals on the window's first day
+    and the increments after it, inside one scope — read once and shared by every level built from
+    them (an "as of" day without a roll-up otherwise re-reads them per level: city, district, ward)."""
+
+    def __init__(self, engine: Engine, scope: Scope, as_of: dt.date, window: int = RATE_WINDOW_DAYS):
+        self.engine, self.scope, self.as_of = engine, scope, as_of
+        self.start = as_of - dt.timedelta(days=window)
+        self._read: dict[frozenset[str], tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+    def frames(self, measures: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        wanted = frozenset(measures)
+        for read, (base, daily) in self._read.items():
+            if wanted <= read:  # a wider read answers a narrower request
+                keep = pl.col("measure").is_in(sorted(wanted))
+                return base.filter(keep), daily.filter(keep)
+        base = measure_totals(self.engine, self.scope, self.start, sorted(wanted))
+        daily = measure_daily(self.engine, self.scope, self.start, self.as_of, sorted(wanted))
+        self._read[wanted] = (base, daily)
+        return base, daily
+
+
+def _window_values(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
+    """Daily KPI num/den per unit for the days of the window ending at ``facts.as_of``."""
     measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
-    base_finest = measure_totals(engine, scope, start, measures)
-    daily_finest = measure_daily(engine, scope, start, as_of, measures)
-    return window_grid(base_finest, daily_finest, start, as_of, level, catalogue, org)
+    base_finest, daily_finest = facts.frames(measures)
+    return window_grid(base_finest, daily_finest, facts.start, facts.as_of, level, catalogue, org)
 
 
 def window_grid(
@@ -98,11 +116,13 @@ def kpi_table(
     catalogue: tuple[Kpi, ...] | None = None,
     org: dict[str, pl.DataFrame] | None = None,
     window: int = RATE_WINDOW_DAYS,
+    facts: FactWindow | None = None,
 ) -> pl.DataFrame:
     """Every KPI × every unit of ``level`` inside ``scope`` on ``as_of``, with status and forecast.
 
     Columns: kpi_id, phase, level, unit_id, code, name, parent_id, numerator, denominator, value,
     target, deadline, status, projected_date, days_late, days_overdue, rate, rate_needed.
+    Several tables of one request share their fact reads through one ``facts`` (same scope and day).
     """
     catalogue = catalogue or load_catalogue(engine)
     org = org or org_frames(engine)
@@ -112,7 +132,9 @@ def kpi_table(
 
         latest = rollup_store.latest(engine, scope, as_of, level, catalogue)
     if latest is None:  # no roll-up for that day or scope shape: from the daily facts
-        series = _window_values(engine, scope, as_of, level, catalogue, org, window)
+        if facts is None or facts.scope != scope or facts.as_of != as_of or window != RATE_WINDOW_DAYS:
+            facts = FactWindow(engine, scope, as_of, window)
+        series = _window_values(facts, level, catalogue, org)
         if series.is_empty():
             return _empty_table()
         latest = latest_with_rates(series, as_of)

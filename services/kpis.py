@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from data_access.kpi_facts import measure_totals, org_frames
 from data_access.scope import Principal, Scope
 from kpis import rollup_store
-from kpis.api import as_of_default, kpi_table, kpi_trend
+from kpis.api import FactWindow, as_of_default, kpi_table, kpi_trend
 from kpis.catalogue import PHASE_DEADLINES, PHASE_STARTS, Kpi, by_id, load_catalogue, update_definition
 from kpis.rollup import attach_kpis, ward_to_commune, with_ratio
 from services import geometry
@@ -151,8 +151,9 @@ def league_table(district_table: pl.DataFrame, kpis: tuple[Kpi, ...]) -> pl.Data
 def overview(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
     kpis = load_catalogue(engine)
     org = org_frames(engine)
-    total = kpi_table(engine, scope, as_of, "city", catalogue=kpis, org=org)
-    districts = kpi_table(engine, scope, as_of, "district", catalogue=kpis, org=org)
+    facts = FactWindow(engine, scope, as_of)
+    total = kpi_table(engine, scope, as_of, "city", catalogue=kpis, org=org, facts=facts)
+    districts = kpi_table(engine, scope, as_of, "district", catalogue=kpis, org=org, facts=facts)
     return {
         "as_of": as_of,
         "headline": headline(total),
@@ -214,9 +215,10 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
     kpis = load_catalogue(engine)
     org = org_frames(engine)
     phase_kpis = tuple(k for k in kpis if k.phase == phase)
-    total = kpi_table(engine, scope, as_of, "city", catalogue=phase_kpis, org=org)
-    districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org)
-    wards = kpi_table(engine, scope, as_of, "ward", catalogue=phase_kpis, org=org)
+    facts = FactWindow(engine, scope, as_of)
+    total = kpi_table(engine, scope, as_of, "city", catalogue=phase_kpis, org=org, facts=facts)
+    districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org, facts=facts)
+    wards = kpi_table(engine, scope, as_of, "ward", catalogue=phase_kpis, org=org, facts=facts)
     types = by_facility_type(engine, scope, as_of, phase_kpis)
     start = as_of - dt.timedelta(days=trend_days)
     items = []
@@ -247,11 +249,11 @@ def district_view(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
     """A district manager's page: their district(s) in total, per ward, per facility."""
     kpis = load_catalogue(engine)
     org = org_frames(engine)
-    total = kpi_table(engine, scope, as_of, "city", catalogue=kpis, org=org)
-    wards = kpi_table(engine, scope, as_of, "ward", catalogue=kpis, org=org)
-    facilities = kpi_table(
-        engine, scope, as_of, "facility", catalogue=tuple(k for k in kpis if k.facility_based), org=org
-    )
+    facts = FactWindow(engine, scope, as_of)
+    total = kpi_table(engine, scope, as_of, "city", catalogue=kpis, org=org, facts=facts)
+    wards = kpi_table(engine, scope, as_of, "ward", catalogue=kpis, org=org, facts=facts)
+    facility_kpis = tuple(k for k in kpis if k.facility_based)
+    facilities = kpi_table(engine, scope, as_of, "facility", catalogue=facility_kpis, org=org, facts=facts)
     facility_types = org["facilities"].select(pl.col("id").alias("unit_id"), "facility_type")
     return {
         "as_of": as_of,

@@ -10,7 +10,7 @@ import pytest
 from data_access.kpi_facts import measure_totals, org_frames
 from data_access.scope import CITY_SCOPE, Scope
 from kpis import rollup_store
-from kpis.api import RATE_WINDOW_DAYS, _window_values, kpi_trend, latest_with_rates
+from kpis.api import FactWindow, _window_values, kpi_table, kpi_trend, latest_with_rates
 from kpis.catalogue import load_catalogue
 from kpis.refresh import refresh
 from kpis.rollup import LEVELS, rollup
@@ -28,7 +28,7 @@ def city(engine):
 
 def _from_facts(engine, scope: Scope, level: str) -> pl.DataFrame:
     catalogue = load_catalogue(engine)
-    series = _window_values(engine, scope, TODAY, level, catalogue, org_frames(engine), RATE_WINDOW_DAYS)
+    series = _window_values(FactWindow(engine, scope, TODAY), level, catalogue, org_frames(engine))
     return latest_with_rates(series, TODAY).select(
         "kpi_id", "unit_id", "numerator", "denominator", "value", "rate"
     )
@@ -102,3 +102,23 @@ def test_trend_points_equal_the_daily_trend(city) -> None:
             joined = stored.join(daily, on="day", how="left", suffix="_daily")
             assert (joined["numerator"] == joined["numerator_daily"]).all(), kpi.id
             assert (joined["denominator"] == joined["denominator_daily"]).all(), kpi.id
+
+
+def test_one_fact_window_serves_every_level_of_an_as_of_day_like_separate_reads(city) -> None:
+    """An "as of" day without a roll-up: the tables built from one shared read equal separate ones,
+    and a narrower request is answered from the wider read."""
+    engine, ids = city
+    as_of = TODAY - dt.timedelta(days=40)
+    catalogue = load_catalogue(engine)
+    org = org_frames(engine)
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+        shared = FactWindow(engine, scope, as_of)
+        for level in ("city", "district", "ward", "facility"):
+            alone = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org)
+            together = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org, facts=shared)
+            assert alone.equals(together), (scope, level)
+        assert len(shared._read) == 1  # read once for all four levels
+        narrow = sorted({catalogue[0].numerator, catalogue[0].denominator})
+        fresh_frames = FactWindow(engine, scope, as_of).frames(narrow)
+        for from_wide, fresh in zip(shared.frames(narrow), fresh_frames, strict=True):
+            assert from_wide.sort(from_wide.columns).equals(fresh.sort(fresh.columns))
