@@ -6,8 +6,9 @@ Measures, each phase in its own process so peak memory is per phase:
   full refresh; incremental refresh after one simulated day of changes; the floor (the database's own
   single aggregate pass over the resident/record columns the KPIs read); the usual Streamlit way
   (pandas read_sql of those columns + groupby); every KPI page rendered with AppTest (cold = first
-  render, warm = cached rerun); the app process's RSS. NOTE: it WRITES to the database (one simulated
-  day of rollout work, KPI facts). The last line is one JSON object.
+  render, warm = cached rerun) on the refresh day and on past "as of" days; the app process's RSS.
+  NOTE: it WRITES to the database (one simulated day of rollout work, KPI facts). The last line is
+  one JSON object.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+AS_OF_DAYS_BACK = (30, 200)  # past "as of" days the pages are also timed on
 RECORD_COLUMNS = (
     "created_on",
     "standardised_on",
@@ -251,8 +253,25 @@ def phase_pages(engine) -> dict:
         started = time.perf_counter()
         at.run()
         warm[spec.url_path] = time.perf_counter() - started
+    # A past "as of" day (no roll-up for it): the pages compute from the daily facts.
+    from kpis import rollup_store
+
+    as_of_cold = {}
+    rolled = rollup_store.rollup_day(engine)
+    for back in AS_OF_DAYS_BACK if rolled else ():
+        for spec in PAGES:
+            if not spec.target.startswith("pages.kpi_") or spec.url_path == "kpi-settings":
+                continue
+            at = AppTest.from_function(script, args=(spec.target,), default_timeout=600)
+            at.session_state["principal"] = principal
+            at.session_state["kpi_filter_as_of"] = rolled - dt.timedelta(days=back)
+            started = time.perf_counter()
+            at.run()
+            as_of_cold[f"{spec.url_path}@-{back}d"] = round(time.perf_counter() - started, 3)
     numeric = [v for v in cold.values() if isinstance(v, float)]
     return {
+        "page_as_of_max_s": max(as_of_cold.values(), default=None),
+        "pages_as_of_cold_s": as_of_cold,
         "page_max_s": max(numeric),
         "page_max_warm_s": max(warm.values()),
         "pages_startup_s": startup,
