@@ -575,7 +575,14 @@ def measure_series(
     ward_ids: Sequence[int] | None = None,
     facility_types: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """Daily increments summed over the selected units: (measure, day, delta) — for trend charts."""
+    """Daily increments summed over the selected units: (measure, day, delta) — for trend charts.
+
+    Whole districts (or the city) with no ward chosen read the district-level facts: the same sums
+    from ~20x fewer rows.
+    """
+    whole_districts = not scope.ward_ids and not scope.facility_ids and (scope.city or scope.district_ids)
+    if whole_districts and ward_ids is None:
+        return _district_series(engine, scope, measures, district_ids, facility_types)
     conditions = [_scoped(scope), F.measure.in_(list(measures))]
     if district_ids is not None:
         conditions.append(F.district_id.in_(list(district_ids)))
@@ -584,6 +591,27 @@ def measure_series(
     if facility_types:
         conditions.append(F.facility_type.in_(list(facility_types)))
     stmt = select(F.measure, F.day, func.sum(F.delta)).where(*conditions).group_by(F.measure, F.day)
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    return pl.DataFrame(
+        rows, schema={"measure": pl.String, "day": pl.Date, "delta": pl.Int64}, orient="row"
+    ).sort("day")
+
+
+def _district_series(
+    engine: Engine,
+    scope: Scope,
+    measures: Sequence[str],
+    district_ids: Sequence[int] | None,
+    facility_types: Sequence[str] | None,
+) -> pl.DataFrame:
+    D = KpiDistrictFact
+    conditions = [scope_clause(scope, district_col=D.district_id), D.measure.in_(list(measures))]
+    if district_ids is not None:
+        conditions.append(D.district_id.in_(list(district_ids)))
+    if facility_types:
+        conditions.append(D.facility_type.in_(list(facility_types)))
+    stmt = select(D.measure, D.day, func.sum(D.delta)).where(*conditions).group_by(D.measure, D.day)
     with engine.connect() as connection:
         rows = connection.execute(stmt).all()
     return pl.DataFrame(

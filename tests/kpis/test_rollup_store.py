@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from data_access.kpi_facts import measure_totals, org_frames
+from data_access.kpi_facts import measure_series, measure_totals, org_frames
 from data_access.scope import CITY_SCOPE, Scope
 from kpis import rollup_store
 from kpis.api import FactWindow, _window_values, kpi_table, kpi_trend, latest_with_rates
@@ -122,3 +122,24 @@ def test_one_fact_window_serves_every_level_of_an_as_of_day_like_separate_reads(
         fresh_frames = FactWindow(engine, scope, as_of).frames(narrow)
         for from_wide, fresh in zip(shared.frames(narrow), fresh_frames, strict=True):
             assert from_wide.sort(from_wide.columns).equals(fresh.sort(fresh.columns))
+
+
+def test_trend_series_from_district_facts_equal_the_ward_level_facts(city) -> None:
+    """Whole-district scopes read trends from ``kpi_district_fact``; a scope that also names a ward
+    (here one that does not exist) takes the ward-level path: the series must be the same."""
+    engine, ids = city
+    measures = ["records", "records_verified", "residents", "submissions_received"]
+    district = ids["districts"][0]
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({district}))):
+        via_ward_facts = Scope(
+            city=scope.city, district_ids=scope.district_ids, ward_ids=frozenset({-1})
+        )
+        for facility_types in (None, ["TYT"]):
+            fast = measure_series(engine, scope, measures, facility_types=facility_types)
+            slow = measure_series(engine, via_ward_facts, measures, facility_types=facility_types)
+            assert fast.height > 0
+
+            def changes(frame: pl.DataFrame) -> pl.DataFrame:  # a day netting to zero is no change
+                return frame.filter(pl.col("delta") != 0).sort("measure", "day")
+
+            assert changes(fast).equals(changes(slow)), (scope, facility_types)
