@@ -580,8 +580,7 @@ def measure_series(
     Whole districts (or the city) with no ward chosen read the district-level facts: the same sums
     from ~20x fewer rows.
     """
-    whole_districts = not scope.ward_ids and not scope.facility_ids and (scope.city or scope.district_ids)
-    if whole_districts and ward_ids is None:
+    if whole_districts(scope) and ward_ids is None:
         return _district_series(engine, scope, measures, district_ids, facility_types)
     conditions = [_scoped(scope), F.measure.in_(list(measures))]
     if district_ids is not None:
@@ -596,6 +595,87 @@ def measure_series(
     return pl.DataFrame(
         rows, schema={"measure": pl.String, "day": pl.Date, "delta": pl.Int64}, orient="row"
     ).sort("day")
+
+
+def whole_districts(scope: Scope) -> bool:
+    """The city, or whole districts only: what the district-level facts can answer."""
+    return bool(scope.city or scope.district_ids) and not scope.ward_ids and not scope.facility_ids
+
+
+def district_totals(engine: Engine, scope: Scope, as_of: dt.date, measures: Sequence[str]) -> pl.DataFrame:
+    """``measure_totals`` summed per district and facility type (ward_id = facility_id = 0), for a
+    scope of whole districts: the city- and district-level roll-ups need no more, and the district
+    facts between two days are ~20x fewer rows than the ward-level ones."""
+    assert whole_districts(scope)
+    D, c = KpiDistrictFact, KpiCurrentTotal
+    keys = (D.measure, D.district_id, D.facility_type)
+    in_scope = scope_clause(scope, district_col=D.district_id)
+    with engine.connect() as connection:
+        current_day = current_totals_day(connection)
+        if current_day is None or abs((current_day - as_of).days) > 365:
+            stmt = (
+                select(*keys, func.sum(D.delta))
+                .where(in_scope, D.day <= _date(as_of), D.measure.in_(list(measures)))
+                .group_by(*keys)
+            )
+        else:
+            parts = [
+                select(c.measure, c.district_id, c.facility_type, c.value.label("v")).where(
+                    scope_clause(scope, district_col=c.district_id), c.measure.in_(list(measures))
+                )
+            ]
+            if as_of != current_day:
+                lo, hi = sorted((as_of, current_day))
+                sign = -1 if as_of < current_day else 1
+                parts.append(
+                    select(*keys, (D.delta * sign).label("v")).where(
+                        in_scope, D.day > _date(lo), D.day <= _date(hi), D.measure.in_(list(measures))
+                    )
+                )
+            both = union_all(*parts).subquery("totals")
+            cols = [both.c.measure, both.c.district_id, both.c.facility_type]
+            stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
+        rows = connection.execute(stmt).all()
+    frame = pl.DataFrame(
+        rows,
+        schema={"measure": pl.String, "district_id": pl.Int64, "facility_type": pl.String, "value": pl.Int64},
+        orient="row",
+    )
+    return _at_district_grain(frame.filter(pl.col("value") != 0), _TOTALS_SCHEMA)
+
+
+def district_daily(
+    engine: Engine, scope: Scope, start: dt.date, end: dt.date, measures: Sequence[str]
+) -> pl.DataFrame:
+    """``measure_daily`` at district grain (ward_id = facility_id = 0), for whole-district scopes."""
+    assert whole_districts(scope)
+    D = KpiDistrictFact
+    stmt = select(D.measure, D.district_id, D.facility_type, D.delta, D.day).where(
+        scope_clause(scope, district_col=D.district_id),
+        D.day > _date(start),
+        D.day <= _date(end),
+        D.measure.in_(list(measures)),
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "measure": pl.String,
+            "district_id": pl.Int64,
+            "facility_type": pl.String,
+            "value": pl.Int64,
+            "day": pl.Date,
+        },
+        orient="row",
+    )
+    return _at_district_grain(frame, _DAILY_SCHEMA)
+
+
+def _at_district_grain(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.lit(0, pl.Int64).alias("ward_id"), pl.lit(0, pl.Int64).alias("facility_id")
+    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _district_series(

@@ -12,7 +12,15 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
-from data_access.kpi_facts import measure_daily, measure_series, measure_totals, org_frames
+from data_access.kpi_facts import (
+    district_daily,
+    district_totals,
+    measure_daily,
+    measure_series,
+    measure_totals,
+    org_frames,
+    whole_districts,
+)
 from data_access.scope import Scope
 from kpis.catalogue import Kpi, by_id, load_catalogue
 from kpis.forecast import assess, theil_sen_slopes
@@ -49,24 +57,31 @@ class FactWindow:
     def __init__(self, engine: Engine, scope: Scope, as_of: dt.date, window: int = RATE_WINDOW_DAYS):
         self.engine, self.scope, self.as_of = engine, scope, as_of
         self.start = as_of - dt.timedelta(days=window)
-        self._read: dict[frozenset[str], tuple[pl.DataFrame, pl.DataFrame]] = {}
+        self._read: dict[tuple[str, frozenset[str]], tuple[pl.DataFrame, pl.DataFrame]] = {}
 
-    def frames(self, measures: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def frames(self, measures: Sequence[str], level: str = "ward") -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(totals on the window's first day, increments after it) of ``measures``, fine enough for
+        ``level``: city and district levels of whole districts read the district-level facts."""
+        grain = "district" if level in ("city", "district") and whole_districts(self.scope) else "finest"
         wanted = frozenset(measures)
-        for read, (base, daily) in self._read.items():
-            if wanted <= read:  # a wider read answers a narrower request
+        for (read_grain, read), (base, daily) in self._read.items():
+            if read_grain == grain and wanted <= read:  # a wider read answers a narrower request
                 keep = pl.col("measure").is_in(sorted(wanted))
                 return base.filter(keep), daily.filter(keep)
-        base = measure_totals(self.engine, self.scope, self.start, sorted(wanted))
-        daily = measure_daily(self.engine, self.scope, self.start, self.as_of, sorted(wanted))
-        self._read[wanted] = (base, daily)
+        if grain == "district":
+            base = district_totals(self.engine, self.scope, self.start, sorted(wanted))
+            daily = district_daily(self.engine, self.scope, self.start, self.as_of, sorted(wanted))
+        else:
+            base = measure_totals(self.engine, self.scope, self.start, sorted(wanted))
+            daily = measure_daily(self.engine, self.scope, self.start, self.as_of, sorted(wanted))
+        self._read[(grain, wanted)] = (base, daily)
         return base, daily
 
 
 def _window_values(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
     """Daily KPI num/den per unit for the days of the window ending at ``facts.as_of``."""
     measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
-    base_finest, daily_finest = facts.frames(measures)
+    base_finest, daily_finest = facts.frames(measures, level)
     return window_grid(base_finest, daily_finest, facts.start, facts.as_of, level, catalogue, org)
 
 

@@ -10,7 +10,7 @@ import pytest
 from data_access.kpi_facts import measure_series, measure_totals, org_frames
 from data_access.scope import CITY_SCOPE, Scope
 from kpis import rollup_store
-from kpis.api import FactWindow, _window_values, kpi_table, kpi_trend, latest_with_rates
+from kpis.api import FactWindow, _window_values, kpi_table, kpi_trend, latest_with_rates, window_grid
 from kpis.catalogue import load_catalogue
 from kpis.refresh import refresh
 from kpis.rollup import LEVELS, rollup
@@ -117,7 +117,15 @@ def test_one_fact_window_serves_every_level_of_an_as_of_day_like_separate_reads(
             alone = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org)
             together = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org, facts=shared)
             assert alone.equals(together), (scope, level)
-        assert len(shared._read) == 1  # read once for all four levels
+        assert len(shared._read) == 2  # once per grain: districts (city, district), finest (ward, facility)
+        measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
+        fine, coarse = shared.frames(measures, "ward"), shared.frames(measures, "district")
+        for level in ("city", "district"):
+            from_fine = window_grid(*fine, shared.start, as_of, level, catalogue, org)
+            from_coarse = window_grid(*coarse, shared.start, as_of, level, catalogue, org)
+            keys = ["kpi_id", "unit_id", "day"]
+            assert from_fine.height > 0
+            assert from_fine.sort(keys).equals(from_coarse.sort(keys)), (scope, level)
         narrow = sorted({catalogue[0].numerator, catalogue[0].denominator})
         fresh_frames = FactWindow(engine, scope, as_of).frames(narrow)
         for from_wide, fresh in zip(shared.frames(narrow), fresh_frames, strict=True):
