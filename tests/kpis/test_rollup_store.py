@@ -151,3 +151,17 @@ def test_trend_series_from_district_facts_equal_the_ward_level_facts(city) -> No
                 return frame.filter(pl.col("delta") != 0).sort("measure", "day")
 
             assert changes(fast).equals(changes(slow)), (scope, facility_types)
+
+
+def test_facility_type_breakdown_from_district_totals_equals_the_finest(city) -> None:
+    from services.kpis import by_facility_type
+
+    engine, ids = city
+    catalogue = load_catalogue(engine)
+    for as_of in (TODAY, TODAY - dt.timedelta(days=40)):
+        for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+            finest_path = Scope(city=scope.city, district_ids=scope.district_ids, ward_ids=frozenset({-1}))
+            fast = by_facility_type(engine, scope, as_of, catalogue)
+            slow = by_facility_type(engine, finest_path, as_of, catalogue)
+            assert fast.height > 0
+            assert fast.equals(slow), (scope, as_of)
