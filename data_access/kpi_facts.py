@@ -473,6 +473,13 @@ def save_refresh_state(
 # Reads (aggregates only, always inside the caller's scope)
 
 
+def _frame(result, schema: dict[str, pl.DataType], chunk_rows: int = 20_000) -> pl.DataFrame:
+    """A query result as a frame, built chunk by chunk: all rows as Python tuples at once cost the
+    app ~3x the memory (170 k daily facts: +94 MB peak instead of +31 MB)."""
+    parts = [pl.DataFrame(chunk, schema=schema, orient="row") for chunk in result.partitions(chunk_rows)]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
 def _scoped(scope: Scope):
     return scope_clause(scope, ward_col=F.ward_id, district_col=F.district_id, facility_col=F.facility_id)
 
@@ -533,8 +540,8 @@ def measure_totals(
                 both.c.facility_type,
             ]
             stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
-        rows = connection.execute(stmt).all()
-    return pl.DataFrame(rows, schema=_TOTALS_SCHEMA, orient="row").filter(pl.col("value") != 0)
+        frame = _frame(connection.execute(stmt), _TOTALS_SCHEMA)
+    return frame.filter(pl.col("value") != 0)
 
 
 _DAILY_SCHEMA = {**_TOTALS_SCHEMA, "day": pl.Date}
@@ -562,8 +569,7 @@ def measure_daily(
         *conditions
     )
     with engine.connect() as connection:
-        rows = connection.execute(stmt).all()
-    return pl.DataFrame(rows, schema=_DAILY_SCHEMA, orient="row")
+        return _frame(connection.execute(stmt), _DAILY_SCHEMA)
 
 
 def measure_series(
@@ -591,10 +597,8 @@ def measure_series(
         conditions.append(F.facility_type.in_(list(facility_types)))
     stmt = select(F.measure, F.day, func.sum(F.delta)).where(*conditions).group_by(F.measure, F.day)
     with engine.connect() as connection:
-        rows = connection.execute(stmt).all()
-    return pl.DataFrame(
-        rows, schema={"measure": pl.String, "day": pl.Date, "delta": pl.Int64}, orient="row"
-    ).sort("day")
+        frame = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.Date, "delta": pl.Int64})
+    return frame.sort("day")
 
 
 def whole_districts(scope: Scope) -> bool:
@@ -635,12 +639,10 @@ def district_totals(engine: Engine, scope: Scope, as_of: dt.date, measures: Sequ
             both = union_all(*parts).subquery("totals")
             cols = [both.c.measure, both.c.district_id, both.c.facility_type]
             stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
-        rows = connection.execute(stmt).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={"measure": pl.String, "district_id": pl.Int64, "facility_type": pl.String, "value": pl.Int64},
-        orient="row",
-    )
+        frame = _frame(
+            connection.execute(stmt),
+            {"measure": pl.String, "district_id": pl.Int64, "facility_type": pl.String, "value": pl.Int64},
+        )
     return _at_district_grain(frame.filter(pl.col("value") != 0), _TOTALS_SCHEMA)
 
 
@@ -657,18 +659,16 @@ def district_daily(
         D.measure.in_(list(measures)),
     )
     with engine.connect() as connection:
-        rows = connection.execute(stmt).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "measure": pl.String,
-            "district_id": pl.Int64,
-            "facility_type": pl.String,
-            "value": pl.Int64,
-            "day": pl.Date,
-        },
-        orient="row",
-    )
+        frame = _frame(
+            connection.execute(stmt),
+            {
+                "measure": pl.String,
+                "district_id": pl.Int64,
+                "facility_type": pl.String,
+                "value": pl.Int64,
+                "day": pl.Date,
+            },
+        )
     return _at_district_grain(frame, _DAILY_SCHEMA)
 
 
@@ -693,10 +693,8 @@ def _district_series(
         conditions.append(D.facility_type.in_(list(facility_types)))
     stmt = select(D.measure, D.day, func.sum(D.delta)).where(*conditions).group_by(D.measure, D.day)
     with engine.connect() as connection:
-        rows = connection.execute(stmt).all()
-    return pl.DataFrame(
-        rows, schema={"measure": pl.String, "day": pl.Date, "delta": pl.Int64}, orient="row"
-    ).sort("day")
+        frame = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.Date, "delta": pl.Int64})
+    return frame.sort("day")
 
 
 def org_frames(engine: Engine) -> dict[str, pl.DataFrame]:
