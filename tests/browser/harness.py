@@ -1,0 +1,86 @@
+"""A Streamlit server on a free port running one page as the given principal, and Chromium pointed at it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+ENTRY = """
+import sys
+sys.path.insert(0, {repo!r})
+import streamlit as st
+from data_access.scope import CITY_SCOPE, Principal
+from data_access.models.enums import Role
+st.set_page_config(layout="wide")
+st.session_state["principal"] = Principal(1, "lanhdao", Role.LEADERSHIP, CITY_SCOPE)
+from {module} import render
+render()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def page_server(engine, tmp_path: Path, module: str) -> Iterator[str]:
+    """Serve ``module``'s ``render()`` to the city leadership; yields the page's URL."""
+    entry = tmp_path / f"{module.replace('.', '_')}_entry.py"
+    entry.write_text(ENTRY.format(repo=str(REPO), module=module), encoding="utf-8")
+    port = _free_port()
+    env = os.environ | {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(entry),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--client.toolbarMode=viewer",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def open_when_up(page, url: str, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            page.goto(url, timeout=5000)
+            return
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
