@@ -36,7 +36,7 @@ render()
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -47,7 +47,7 @@ def page_server(engine, tmp_path: Path, module: str) -> Iterator[str]:
     """Serve ``module``'s ``render()`` to the city leadership; yields the page's URL."""
     entry = tmp_path / f"{module.replace('.', '_')}_entry.py"
     entry.write_text(ENTRY.format(repo=str(REPO), module=module), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     server = subprocess.Popen(
         [

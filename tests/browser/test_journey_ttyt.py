@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,21 +23,13 @@ from dashboard.navigation import pages_for
 from data_access.engine import make_engine, transaction
 from data_access.models import OrgUnit
 from data_access.models.enums import OrgLevel, Role
+from tests.browser.harness import ARGS as CHROMIUM_ARGS
+from tests.browser.harness import CHROMIUM, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Test-Demo-Pass-1"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _seed_function():
@@ -68,17 +59,11 @@ def seeded_sqlite(tmp_path_factory) -> str:
     return url
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(seeded_sqlite, tmp_path_factory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
-    port = _free_port()
+    port = free_port()
     env = dict(
         os.environ,
         DATABASE_URL=seeded_sqlite,
