@@ -587,15 +587,19 @@ def measure_series(
     from ~20x fewer rows.
     """
     if whole_districts(scope) and ward_ids is None:
-        return _district_series(engine, scope, measures, district_ids, facility_types)
-    conditions = [_scoped(scope), F.measure.in_(list(measures))]
+        T = KpiDistrictFact
+        conditions = [scope_clause(scope, district_col=T.district_id)]
+    else:
+        T = F
+        conditions = [_scoped(scope)]
+        if ward_ids is not None:
+            conditions.append(T.ward_id.in_(list(ward_ids)))
+    conditions.append(T.measure.in_(list(measures)))
     if district_ids is not None:
-        conditions.append(F.district_id.in_(list(district_ids)))
-    if ward_ids is not None:
-        conditions.append(F.ward_id.in_(list(ward_ids)))
+        conditions.append(T.district_id.in_(list(district_ids)))
     if facility_types:
-        conditions.append(F.facility_type.in_(list(facility_types)))
-    stmt = select(F.measure, F.day, func.sum(F.delta)).where(*conditions).group_by(F.measure, F.day)
+        conditions.append(T.facility_type.in_(list(facility_types)))
+    stmt = select(T.measure, T.day, func.sum(T.delta)).where(*conditions).group_by(T.measure, T.day)
     with engine.connect() as connection:
         frame = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.Date, "delta": pl.Int64})
     return frame.sort("day")
@@ -676,25 +680,6 @@ def _at_district_grain(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> p
     return frame.with_columns(
         pl.lit(0, pl.Int64).alias("ward_id"), pl.lit(0, pl.Int64).alias("facility_id")
     ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
-
-
-def _district_series(
-    engine: Engine,
-    scope: Scope,
-    measures: Sequence[str],
-    district_ids: Sequence[int] | None,
-    facility_types: Sequence[str] | None,
-) -> pl.DataFrame:
-    D = KpiDistrictFact
-    conditions = [scope_clause(scope, district_col=D.district_id), D.measure.in_(list(measures))]
-    if district_ids is not None:
-        conditions.append(D.district_id.in_(list(district_ids)))
-    if facility_types:
-        conditions.append(D.facility_type.in_(list(facility_types)))
-    stmt = select(D.measure, D.day, func.sum(D.delta)).where(*conditions).group_by(D.measure, D.day)
-    with engine.connect() as connection:
-        frame = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.Date, "delta": pl.Int64})
-    return frame.sort("day")
 
 
 def org_frames(engine: Engine) -> dict[str, pl.DataFrame]:
