@@ -40,7 +40,7 @@ def phase_timeline(phases: list[dict], as_of: dt.date, *, key: str) -> None:
         xaxis={"type": "date"},
         yaxis={"autorange": "reversed"},
     )
-    st.plotly_chart(figure, use_container_width=True, key=key)
+    st.plotly_chart(figure, key=key)
 
 
 def kpi_trend(trend: pl.DataFrame, target: float, deadline: dt.date, *, key: str) -> None:
@@ -72,4 +72,4 @@ def kpi_trend(trend: pl.DataFrame, target: float, deadline: dt.date, *, key: str
         xaxis={"tickformat": "%d/%m/%Y"},
         legend={"orientation": "h"},
     )
-    st.plotly_chart(figure, use_container_width=True, key=key)
+    st.plotly_chart(figure, key=key)

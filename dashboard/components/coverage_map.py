@@ -36,7 +36,7 @@ def coverage_map(data: dict, *, key: str = "kpi_map_chart") -> None:
         map_provider=None,
         tooltip={"html": "<b>{name}</b> ({code})<br/>{value_text}<br/>{fraction_text}<br/>{status_text}"},
     )
-    st.pydeck_chart(deck, use_container_width=True, height=620, key=key)
+    st.pydeck_chart(deck, height=620, key=key)
     legend = " ".join(
         f"<span style='display:inline-block;width:14px;height:14px;background:rgb{tuple(item['colour'])};"
         f"margin:0 4px 0 12px;vertical-align:middle'></span>{item['label']}"

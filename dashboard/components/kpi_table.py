@@ -46,7 +46,6 @@ def league_table(
     event = st.dataframe(
         shown,
         hide_index=True,
-        use_container_width=True,
         on_select="rerun" if clickable else "ignore",
         selection_mode="single-row",
         key=f"{key}_table",
@@ -81,7 +80,7 @@ def breakdown_table(frame: pl.DataFrame, *, key: str, title: str, file_stem: str
     if "kpi_id" in frame.columns:
         frame = frame.rename({"kpi_id": "kpi"})
     shown = frame.rename({c: t(f"kpi.col.{c}") for c in frame.columns})
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(shown, hide_index=True)
     st.download_button(
         t("common.export_excel"),
         data=partial(excel_bytes, shown, title),  # built on click, not on every rerun
