@@ -35,7 +35,7 @@ def _residents(n: int) -> pl.DataFrame:
         {
             "id": list(range(1, n + 1)),
             "cccd": ["001090012345", None, ""] * (n // 3) + ["001090012345"] * (n % 3),
-            "full_name": ["Nguyễn Thị Đào, \"Bé\""] * n,
+            "full_name": ['Nguyễn Thị Đào, "Bé"'] * n,
             "sex": ["F"] * n,
             "date_of_birth": [dt.date(1990, 1, 31)] * n,
             "residence_type": ["permanent"] * n,

@@ -57,4 +57,3 @@ def test_concurrent_reads_see_the_refresh_snapshot_not_later_commits(engine) -> 
             writer.kill()
     with engine.connect() as check:
         assert check.execute(text("SELECT count(*) FROM probe")).scalar() == 2
-

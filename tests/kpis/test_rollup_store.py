@@ -139,9 +139,7 @@ def test_trend_series_from_district_facts_equal_the_ward_level_facts(city) -> No
     measures = ["records", "records_verified", "residents", "submissions_received"]
     district = ids["districts"][0]
     for scope in (CITY_SCOPE, Scope(district_ids=frozenset({district}))):
-        via_ward_facts = Scope(
-            city=scope.city, district_ids=scope.district_ids, ward_ids=frozenset({-1})
-        )
+        via_ward_facts = Scope(city=scope.city, district_ids=scope.district_ids, ward_ids=frozenset({-1}))
         for facility_types in (None, ["TYT"]):
             fast = measure_series(engine, scope, measures, facility_types=facility_types)
             slow = measure_series(engine, via_ward_facts, measures, facility_types=facility_types)

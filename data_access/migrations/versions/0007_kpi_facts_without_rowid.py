@@ -41,7 +41,9 @@ def _district_fact_columns() -> list[sa.Column]:
         sa.Column("district_id", sa.Integer(), nullable=False),
         sa.Column("facility_type", sa.String(length=20), nullable=False),
         sa.Column("delta", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("measure", "day", "district_id", "facility_type", name="pk_kpi_district_fact"),
+        sa.PrimaryKeyConstraint(
+            "measure", "day", "district_id", "facility_type", name="pk_kpi_district_fact"
+        ),
     ]
 
 
