@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -21,6 +23,13 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+]
+
+# Module marks of a browser test on the hand-built city (SQLite).
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
 ]
 
 ENTRY = """
@@ -72,6 +81,23 @@ def page_server(engine, tmp_path: Path, module: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@contextmanager
+def chromium_page(engine, tmp_path: Path, module: str, on_request=None) -> Iterator:
+    """Headless Chromium on ``module``'s page, loaded; ``on_request`` sees every request it makes."""
+    from playwright.sync_api import sync_playwright
+
+    with page_server(engine, tmp_path, module) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            if on_request is not None:
+                page.on("request", on_request)
+            open_when_up(page, url)
+            yield page
+        finally:
+            browser.close()
 
 
 def open_when_up(page, url: str, seconds: float = 30) -> None:

@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import pytest
+from tests.browser.harness import BROWSER_TEST, chromium_page
 
-from kpis.refresh import refresh
-from tests.browser.harness import ARGS, CHROMIUM, open_when_up, page_server
-from tests.kpis.handbuilt import TODAY, build
+pytestmark = BROWSER_TEST
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_map_is_drawn_offline(engine, tmp_path) -> None:
+def test_map_is_drawn_offline(hand_city, tmp_path) -> None:
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
-    build(engine)
-    refresh(engine, full=True, today=TODAY)
     external: list[str] = []
-    with page_server(engine, tmp_path, "pages.kpi_map") as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.on(
-            "request",
-            lambda r: (
-                external.append(r.url)
-                if "127.0.0.1" not in r.url and not r.url.startswith(("data:", "blob:"))
-                else None
-            ),
-        )
-        open_when_up(page, url)
+
+    def note_external(request) -> None:
+        if "127.0.0.1" not in request.url and not request.url.startswith(("data:", "blob:")):
+            external.append(request.url)
+
+    with chromium_page(hand_city, tmp_path, "pages.kpi_map", on_request=note_external) as page:
         canvas = page.wait_for_selector("canvas", timeout=45000)
         page.wait_for_timeout(2500)
         shot = canvas.screenshot()
-        browser.close()
     image = Image.open(io.BytesIO(shot)).convert("RGB")
     image.save(tmp_path / "map.png")
     pixels = list(image.get_flattened_data())
