@@ -145,9 +145,6 @@ class SqlReader(Reader):
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection, connection.dialect.name == "sqlite")
 
-    def frames(self, queries: Sequence[Query]) -> list[pl.DataFrame]:
-        return [self.frame(q.sql, q.dates, q.schema) for q in queries]
-
     def frame(self, sql: str, dates: Sequence[str], schema: dict[str, pl.DataType]) -> pl.DataFrame:
         result = self.connection.exec_driver_sql(sql)
         names = list(result.keys())
@@ -209,50 +206,29 @@ def _snapshot_frames(reader: Reader, queries: Sequence[Query]) -> list[pl.DataFr
     snapshot = None
     if not reader.sqlite:
         snapshot = reader.frame("SELECT pg_export_snapshot() AS id", (), {"id": pl.String})["id"][0]
-    pending = len(queries)
-    lock = threading.Lock()
-    all_started = threading.Event()
+    first_batches = [threading.Event() for _ in queries]
 
-    def started() -> None:
-        nonlocal pending
-        with lock:
-            pending -= 1
-            if pending <= 0:
-                all_started.set()
-
-    def read(query: Query) -> pl.DataFrame:
-        once = _once(started)
+    def read(query: Query, first_batch: threading.Event) -> pl.DataFrame:
         try:
             connection = adbc_connect(engine)
             try:
                 if snapshot is not None:
                     _run(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     _run(connection, f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                return _adbc_frame(connection, query, once, sqlite=reader.sqlite)
+                return _adbc_frame(connection, query, first_batch.set, sqlite=reader.sqlite)
             finally:
                 connection.rollback()
                 connection.close()
         finally:
-            once()  # an empty result or an error: nothing left to wait for
+            first_batch.set()  # an empty result or an error: nothing left to wait for
 
     with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-        futures = [pool.submit(read, q) for q in queries]
+        futures = [pool.submit(read, q, first) for q, first in zip(queries, first_batches, strict=True)]
         if reader.sqlite:
-            all_started.wait()
+            for first in first_batches:
+                first.wait()
             reader.release_writers()
         return [f.result() for f in futures]
-
-
-def _once(function: Callable[[], None]) -> Callable[[], None]:
-    done = False
-
-    def call() -> None:
-        nonlocal done
-        if not done:
-            done = True
-            function()
-
-    return call
 
 
 def _run(connection, sql: str) -> None:
@@ -797,16 +773,22 @@ def refresh_frame_sources(
     connection's close may checkpoint and truncate the WAL under the app's open pysqlite connections
     ("database disk image is malformed" — seen in the tests). Across processes the locks work.
     """
-    results: dict[str, tuple[int, float]] = {}
-    isolated = [job for job in jobs if engine.dialect.name == "sqlite" and job[2] is None]
+    in_child = [job for job in jobs if engine.dialect.name == "sqlite" and job[2] is None]
+    here = [job for job in jobs if job not in in_child]
+    results = _timed_refreshes(engine, here, epoch, today, totals_day)
+    if in_child:
+        results |= _in_child(engine, in_child, epoch, today, totals_day)
+    return results
+
+
+def _timed_refreshes(
+    engine: Engine, jobs: Sequence[Job], epoch: dt.date, today: dt.date, totals_day: dt.date | None
+) -> dict[str, tuple[int, float]]:
+    results = {}
     for source, measures, since in jobs:
-        if engine.dialect.name == "sqlite" and since is None:
-            continue  # in the child, below
         started = time.perf_counter()
         rows = refresh_frame_source(engine, source, measures, since, epoch, today, totals_day)
         results[source] = (rows, time.perf_counter() - started)
-    if isolated:
-        results |= _in_child(engine, isolated, epoch, today, totals_day)
     return results
 
 
@@ -847,19 +829,9 @@ def _main(argv: Sequence[str]) -> None:
     args = json.loads(argv[0])
     totals_day = dt.date.fromisoformat(args["totals_day"]) if args["totals_day"] else None
     engine = make_engine(args["url"])
-    done = {}
-    for source, measures in args["jobs"]:
-        started = time.perf_counter()
-        rows = refresh_frame_source(
-            engine,
-            source,
-            measures,
-            None,
-            dt.date.fromisoformat(args["epoch"]),
-            dt.date.fromisoformat(args["today"]),
-            totals_day,
-        )
-        done[source] = (rows, time.perf_counter() - started)
+    jobs = [(source, measures, None) for source, measures in args["jobs"]]
+    day = dt.date.fromisoformat
+    done = _timed_refreshes(engine, jobs, day(args["epoch"]), day(args["today"]), totals_day)
     print(json.dumps(done))
 
 
