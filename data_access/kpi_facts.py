@@ -497,51 +497,62 @@ _TOTALS_SCHEMA = {
 def measure_totals(
     engine: Engine, scope: Scope, as_of: dt.date, measures: Sequence[str] | None = None
 ) -> pl.DataFrame:
-    """Each measure's value on ``as_of`` per finest unit (ward × facility) inside ``scope``.
+    """Each measure's value on ``as_of`` per finest unit (ward × facility) inside ``scope``."""
+    keys = ("measure", "ward_id", "facility_id", "district_id", "facility_type")
+    in_scope = {"ward_col": "ward_id", "district_col": "district_id", "facility_col": "facility_id"}
+    frame = _totals_on(engine, scope, as_of, measures, F, keys, in_scope, _TOTALS_SCHEMA)
+    return frame.filter(pl.col("value") != 0)
+
+
+def _totals_on(
+    engine: Engine,
+    scope: Scope,
+    as_of: dt.date,
+    measures: Sequence[str] | None,
+    facts,
+    keys: Sequence[str],
+    scope_cols: dict[str, str],
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """Each measure's value on ``as_of`` per ``keys`` of the fact table ``facts`` (and of the current
+    totals), inside ``scope`` (``scope_cols`` names the columns ``scope_clause`` filters on).
 
     Within a year of the last refresh: the current totals minus (or plus) the increments between that
     day and ``as_of`` — an index range on ``day``; further back: the sum of the increments up to it.
     """
-    keys = (F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type)
+    c = KpiCurrentTotal
+
+    def of(table) -> tuple[list, list]:
+        columns = [getattr(table, k) for k in keys]
+        conditions = [scope_clause(scope, **{arg: getattr(table, col) for arg, col in scope_cols.items()})]
+        if measures is not None:
+            conditions.append(table.measure.in_(list(measures)))
+        return columns, conditions
+
+    fact_keys, fact_conditions = of(facts)
     with engine.connect() as connection:
         current_day = current_totals_day(connection)
         if current_day is None or abs((current_day - as_of).days) > 365:
-            conditions = [_scoped(scope), F.day <= _date(as_of)]
-            if measures is not None:
-                conditions.append(F.measure.in_(list(measures)))
-            stmt = select(*keys, func.sum(F.delta)).where(*conditions).group_by(*keys)
-        else:
-            c = KpiCurrentTotal
-            current = select(
-                c.measure, c.ward_id, c.facility_id, c.district_id, c.facility_type, c.value.label("v")
-            ).where(
-                scope_clause(
-                    scope, ward_col=c.ward_id, district_col=c.district_id, facility_col=c.facility_id
-                )
+            stmt = (
+                select(*fact_keys, func.sum(facts.delta))
+                .where(*fact_conditions, facts.day <= _date(as_of))
+                .group_by(*fact_keys)
             )
-            if measures is not None:
-                current = current.where(c.measure.in_(list(measures)))
-            parts = [current]
+        else:
+            current_keys, current_conditions = of(c)
+            parts = [select(*current_keys, c.value.label("v")).where(*current_conditions)]
             if as_of != current_day:
                 lo, hi = sorted((as_of, current_day))
                 sign = -1 if as_of < current_day else 1
-                between = select(*keys, (F.delta * sign).label("v")).where(
-                    _scoped(scope), F.day > _date(lo), F.day <= _date(hi)
+                parts.append(
+                    select(*fact_keys, (facts.delta * sign).label("v")).where(
+                        *fact_conditions, facts.day > _date(lo), facts.day <= _date(hi)
+                    )
                 )
-                if measures is not None:
-                    between = between.where(F.measure.in_(list(measures)))
-                parts.append(between)
             both = union_all(*parts).subquery("totals")
-            cols = [
-                both.c.measure,
-                both.c.ward_id,
-                both.c.facility_id,
-                both.c.district_id,
-                both.c.facility_type,
-            ]
+            cols = [both.c[k] for k in keys]
             stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
-        frame = _frame(connection.execute(stmt), _TOTALS_SCHEMA)
-    return frame.filter(pl.col("value") != 0)
+        return _frame(connection.execute(stmt), schema)
 
 
 _DAILY_SCHEMA = {**_TOTALS_SCHEMA, "day": pl.Date}
@@ -586,7 +597,7 @@ def measure_series(
     Whole districts (or the city) with no ward chosen read the district-level facts: the same sums
     from ~20x fewer rows.
     """
-    if whole_districts(scope) and ward_ids is None:
+    if scope.is_whole_districts and ward_ids is None:
         T = KpiDistrictFact
         conditions = [scope_clause(scope, district_col=T.district_id)]
     else:
@@ -605,48 +616,16 @@ def measure_series(
     return frame.sort("day")
 
 
-def whole_districts(scope: Scope) -> bool:
-    """The city, or whole districts only: what the district-level facts can answer."""
-    return bool(scope.city or scope.district_ids) and not scope.ward_ids and not scope.facility_ids
-
-
 def district_totals(engine: Engine, scope: Scope, as_of: dt.date, measures: Sequence[str]) -> pl.DataFrame:
     """``measure_totals`` summed per district and facility type (ward_id = facility_id = 0), for a
     scope of whole districts: the city- and district-level roll-ups need no more, and the district
     facts between two days are ~20x fewer rows than the ward-level ones."""
-    assert whole_districts(scope)
-    D, c = KpiDistrictFact, KpiCurrentTotal
-    keys = (D.measure, D.district_id, D.facility_type)
-    in_scope = scope_clause(scope, district_col=D.district_id)
-    with engine.connect() as connection:
-        current_day = current_totals_day(connection)
-        if current_day is None or abs((current_day - as_of).days) > 365:
-            stmt = (
-                select(*keys, func.sum(D.delta))
-                .where(in_scope, D.day <= _date(as_of), D.measure.in_(list(measures)))
-                .group_by(*keys)
-            )
-        else:
-            parts = [
-                select(c.measure, c.district_id, c.facility_type, c.value.label("v")).where(
-                    scope_clause(scope, district_col=c.district_id), c.measure.in_(list(measures))
-                )
-            ]
-            if as_of != current_day:
-                lo, hi = sorted((as_of, current_day))
-                sign = -1 if as_of < current_day else 1
-                parts.append(
-                    select(*keys, (D.delta * sign).label("v")).where(
-                        in_scope, D.day > _date(lo), D.day <= _date(hi), D.measure.in_(list(measures))
-                    )
-                )
-            both = union_all(*parts).subquery("totals")
-            cols = [both.c.measure, both.c.district_id, both.c.facility_type]
-            stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
-        frame = _frame(
-            connection.execute(stmt),
-            {"measure": pl.String, "district_id": pl.Int64, "facility_type": pl.String, "value": pl.Int64},
-        )
+    assert scope.is_whole_districts
+    keys = ("measure", "district_id", "facility_type")
+    schema = {"measure": pl.String, "district_id": pl.Int64, "facility_type": pl.String, "value": pl.Int64}
+    frame = _totals_on(
+        engine, scope, as_of, measures, KpiDistrictFact, keys, {"district_col": "district_id"}, schema
+    )
     return _at_district_grain(frame.filter(pl.col("value") != 0), _TOTALS_SCHEMA)
 
 
@@ -654,7 +633,7 @@ def district_daily(
     engine: Engine, scope: Scope, start: dt.date, end: dt.date, measures: Sequence[str]
 ) -> pl.DataFrame:
     """``measure_daily`` at district grain (ward_id = facility_id = 0), for whole-district scopes."""
-    assert whole_districts(scope)
+    assert scope.is_whole_districts
     D = KpiDistrictFact
     stmt = select(D.measure, D.district_id, D.facility_type, D.delta, D.day).where(
         scope_clause(scope, district_col=D.district_id),

@@ -31,6 +31,12 @@ class Scope:
     def is_empty(self) -> bool:
         return not (self.city or self.district_ids or self.ward_ids or self.facility_ids)
 
+    @property
+    def is_whole_districts(self) -> bool:
+        """The city, or whole districts only (no single wards or facilities): what district-level
+        figures can answer."""
+        return bool(self.city or self.district_ids) and not self.ward_ids and not self.facility_ids
+
     def describe(self) -> str:
         """Short text for the audit log."""
         if self.city:

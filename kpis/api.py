@@ -19,7 +19,6 @@ from data_access.kpi_facts import (
     measure_series,
     measure_totals,
     org_frames,
-    whole_districts,
 )
 from data_access.scope import Scope
 from kpis.catalogue import Kpi, by_id, load_catalogue
@@ -62,7 +61,7 @@ class FactWindow:
     def frames(self, measures: Sequence[str], level: str = "ward") -> tuple[pl.DataFrame, pl.DataFrame]:
         """(totals on the window's first day, increments after it) of ``measures``, fine enough for
         ``level``: city and district levels of whole districts read the district-level facts."""
-        grain = "district" if level in ("city", "district") and whole_districts(self.scope) else "finest"
+        grain = "district" if level in ("city", "district") and self.scope.is_whole_districts else "finest"
         wanted = frozenset(measures)
         for (read_grain, read), (base, daily) in self._read.items():
             if read_grain == grain and wanted <= read:  # a wider read answers a narrower request

@@ -225,10 +225,6 @@ def rollup_day(engine: Engine) -> dt.date | None:
     return value
 
 
-def _whole_districts(scope: Scope) -> bool:
-    return bool(scope.district_ids) and not scope.ward_ids and not scope.facility_ids
-
-
 def latest(
     engine: Engine, scope: Scope, as_of: dt.date, level: str, catalogue: tuple[Kpi, ...]
 ) -> pl.DataFrame | None:
@@ -237,7 +233,7 @@ def latest(
         return None
     ids = [k.id for k in catalogue]
     if level == "city" and not scope.city:
-        if not _whole_districts(scope):
+        if not scope.is_whole_districts:
             return None
         stmt = (
             select(R.kpi_id, R.day, func.sum(R.numerator), func.sum(R.denominator))
@@ -263,7 +259,7 @@ def latest(
     if not scope.city:
         if level in ("ward", "facility") and not scope.facility_ids:
             conditions.append(scope_clause(scope, ward_col=R.ward_id, district_col=R.district_id))
-        elif level == "district" and _whole_districts(scope):
+        elif level == "district" and scope.is_whole_districts:
             conditions.append(R.unit_id.in_(sorted(scope.district_ids)))
         else:
             return None
@@ -291,7 +287,7 @@ def trend(engine: Engine, scope: Scope, kpi: Kpi, *, end: dt.date, start: dt.dat
     conditions = [R.kind == "trend", R.kpi_id == kpi.id, R.day >= start, R.day <= end]
     if scope.city:
         conditions.append(R.level == "city")
-    elif _whole_districts(scope):
+    elif scope.is_whole_districts:
         conditions += [R.level == "district", R.unit_id.in_(sorted(scope.district_ids))]
     else:
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine
 
-from data_access.kpi_facts import district_totals, measure_totals, org_frames, whole_districts
+from data_access.kpi_facts import district_totals, measure_totals, org_frames
 from data_access.scope import Principal, Scope
 from kpis import rollup_store
 from kpis.api import FactWindow, as_of_default, kpi_table, kpi_trend
@@ -199,7 +199,7 @@ def by_facility_type(engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[K
     measures = sorted({m for k in kpis for m in (k.numerator, k.denominator) if m in FACILITY_MEASURES})
     if not measures:
         return _empty_types()
-    if whole_districts(scope):  # the facility type survives in the district-level totals
+    if scope.is_whole_districts:  # the facility type survives in the district-level totals
         finest = district_totals(engine, scope, as_of, measures).filter(pl.col("facility_type") != "")
     else:
         finest = measure_totals(engine, scope, as_of, measures).filter(pl.col("facility_id") > 0)
