@@ -87,19 +87,24 @@ class _PostgresBulkLoad(BulkLoad):
         return [tuple(row) for row in self.connection.exec_driver_sql(sql)]
 
     def _write(self, table: Table, chunk: pl.DataFrame) -> None:
-        columns = ", ".join(f'"{c}"' for c in chunk.columns)
-        csv_bytes = chunk.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
-        raw = self.connection.connection.driver_connection  # psycopg, same transaction
-        driver_error = self.connection.dialect.loaded_dbapi.Error
-        try:
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy,
-            ):
-                copy.write(csv_bytes)
-        except driver_error as error:
-            # COPY talks to the driver directly: wrap its error as SQLAlchemy would.
-            raise DBAPIError.instance(f"COPY {table.name}", None, error, driver_error) from error
+        _copy_csv(self.connection, table, chunk)
+
+
+def _copy_csv(connection: Connection, table: Table, chunk: pl.DataFrame) -> None:
+    """PostgreSQL ``COPY … FROM STDIN`` of ``chunk`` in the connection's transaction."""
+    columns = ", ".join(f'"{c}"' for c in chunk.columns)
+    csv_bytes = chunk.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
+    raw = connection.connection.driver_connection  # psycopg, same transaction
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy,
+        ):
+            copy.write(csv_bytes)
+    except driver_error as error:
+        # COPY talks to the driver directly: wrap its error as SQLAlchemy would.
+        raise DBAPIError.instance(f"COPY {table.name}", None, error, driver_error) from error
 
 
 class _SqliteBulkLoad(BulkLoad):
@@ -159,7 +164,7 @@ def append_frame(connection: Connection, table_name: str, frame: pl.DataFrame) -
     if frame.height == 0:
         return
     if connection.dialect.name == "postgresql":
-        _PostgresBulkLoad(connection.engine, connection)._write(table_named(table_name), frame)
+        _copy_csv(connection, table_named(table_name), frame)
         return
     dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
     frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d"))  # SQLAlchemy's Date on SQLite
