@@ -81,10 +81,8 @@ def _locations(org: dict[str, pl.DataFrame], level: str) -> pl.DataFrame:
 def _trend_points(engine: Engine, day: dt.date, catalogue: tuple[Kpi, ...]) -> dict[str, pl.DataFrame]:
     """Cumulative num/den per KPI at city and district level on the trend days (one pass over facts)."""
     start = day - dt.timedelta(days=TREND_DAYS)
-    finest = (
-        _bucketed_district_facts(engine, day, start)
-        .filter(pl.col("day") <= day)
-        .with_columns(pl.lit(0, pl.Int64).alias("ward_id"), pl.lit(0, pl.Int64).alias("facility_id"))
+    finest = _bucketed_district_facts(engine, day, start).with_columns(  # buckets end on or before ``day``
+        pl.lit(0, pl.Int64).alias("ward_id"), pl.lit(0, pl.Int64).alias("facility_id")
     )
     weekly = [day - dt.timedelta(days=7 * k) for k in range(TREND_DAYS // 7 + 1)]
     recent = [day - dt.timedelta(days=k) for k in range(RECENT_DAYS + 1)]
