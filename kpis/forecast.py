@@ -40,9 +40,13 @@ def theil_sen_slopes(values: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         slopes = (values[:, j] - values[:, i]) / (j - i)
     out = np.full(values.shape[0], np.nan)
-    has_pairs = ~np.all(np.isnan(slopes), axis=1)
-    if has_pairs.any():
-        out[has_pairs] = np.nanmedian(slopes[has_pairs], axis=1)
+    missing = np.isnan(slopes)
+    complete = ~missing.any(axis=1)
+    if complete.any():  # np.median partitions; np.nanmedian is ~5x slower, so only where needed
+        out[complete] = np.median(slopes[complete], axis=1)
+    partial = ~complete & ~missing.all(axis=1)
+    if partial.any():
+        out[partial] = np.nanmedian(slopes[partial], axis=1)
     return out
 
 

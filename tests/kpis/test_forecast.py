@@ -81,6 +81,11 @@ def test_theil_sen_ignores_outliers_and_weekends() -> None:
         weekly.append(level)
     assert run_rate(weekly) == pytest.approx(0.005, rel=0.15)
     assert run_rate([None, None, 0.3]) is None
-    matrix = np.array([[0, 1, 2, 3], [np.nan, np.nan, np.nan, np.nan], [5, 5, 5, 5]], dtype=float)
+    matrix = np.array(
+        [[0, 1, 2, 3], [np.nan, np.nan, np.nan, np.nan], [5, 5, 5, 5], [np.nan, 0, 2, 4], [0, 9, 2, 3]],
+        dtype=float,
+    )
     slopes = theil_sen_slopes(matrix)
     assert slopes[0] == pytest.approx(1.0) and np.isnan(slopes[1]) and slopes[2] == 0.0
+    assert slopes[3] == pytest.approx(2.0)  # a gap: the median of the pairs that exist
+    assert slopes[4] == pytest.approx(1.0)  # pair slopes 9, 1, 1, -7, -3, 1: the median ignores the spike
