@@ -46,6 +46,7 @@ from data_access.models import (
     KpiCurrentTotal,
     KpiDailyFact,
     KpiDistrictFact,
+    KpiMonthFact,
     KpiRefreshState,
     OrgUnit,
     OrgUnitMapping,
@@ -80,6 +81,11 @@ class _Sql:
         """min(a, b) of two interval ends where NULL means open-ended."""
         least = func.min(a, b) if self.sqlite else func.least(a, b)
         return case((a.is_(None), b), (b.is_(None), a), else_=type_coerce(least, Date))
+
+    def month_start(self, day):
+        if self.sqlite:
+            return type_coerce(func.date(day, "start of month"), Date)
+        return cast(func.date_trunc("month", day), Date)
 
     def local_date(self, ts):
         if self.sqlite:  # UTC stored naive; Vietnam has no DST
@@ -419,6 +425,50 @@ def rebuild_district_facts(connection: Connection, measures: Sequence[str], sinc
     )
 
 
+def rebuild_month_facts(connection: Connection, measures: Sequence[str], since: dt.date | None) -> None:
+    """kpi_month_fact := the facts of ``measures`` summed per month, for the months from ``since``'s on."""
+    M = KpiMonthFact
+    measures = list(measures)
+    month = _Sql(connection.dialect.name).month_start(F.day)
+    stale = delete(M).where(M.measure.in_(measures))
+    conditions = [F.measure.in_(measures)]
+    if since is not None:
+        first = month_start(since)
+        stale = stale.where(M.month >= _date(first))
+        conditions.append(F.day >= _date(first))
+    connection.execute(stale)
+    total = func.sum(F.delta)
+    keys = (F.measure, month, F.ward_id, F.facility_id)
+    connection.execute(
+        insert(M).from_select(
+            ["measure", "month", "ward_id", "facility_id", "district_id", "facility_type", "delta"],
+            select(*keys, func.min(F.district_id), func.min(F.facility_type), total)
+            .where(*conditions)
+            .group_by(*keys)
+            .having(total != 0),
+        )
+    )
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month_start(day: dt.date) -> dt.date:
+    return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
+
+
+def whole_months(lo: dt.date | None, hi: dt.date) -> tuple[dt.date, dt.date] | None:
+    """[first, end) of the calendar months lying wholly in the days (lo, hi] (lo None: from the start),
+    or None when there is none."""
+    end = month_start(hi + dt.timedelta(days=1))
+    if lo is None:
+        return None if end <= dt.date(1900, 1, 1) else (dt.date(1900, 1, 1), end)
+    after = lo + dt.timedelta(days=1)
+    first = after if after.day == 1 else next_month_start(after)
+    return (first, end) if first < end else None
+
+
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total
 
 
@@ -500,7 +550,7 @@ def measure_totals(
     """Each measure's value on ``as_of`` per finest unit (ward × facility) inside ``scope``."""
     keys = ("measure", "ward_id", "facility_id", "district_id", "facility_type")
     in_scope = {"ward_col": "ward_id", "district_col": "district_id", "facility_col": "facility_id"}
-    frame = _totals_on(engine, scope, as_of, measures, F, keys, in_scope, _TOTALS_SCHEMA)
+    frame = _totals_on(engine, scope, as_of, measures, F, keys, in_scope, _TOTALS_SCHEMA, months=KpiMonthFact)
     return frame.filter(pl.col("value") != 0)
 
 
@@ -513,12 +563,14 @@ def _totals_on(
     keys: Sequence[str],
     scope_cols: dict[str, str],
     schema: dict[str, pl.DataType],
+    months=None,
 ) -> pl.DataFrame:
     """Each measure's value on ``as_of`` per ``keys`` of the fact table ``facts`` (and of the current
     totals), inside ``scope`` (``scope_cols`` names the columns ``scope_clause`` filters on).
 
     Within a year of the last refresh: the current totals minus (or plus) the increments between that
-    day and ``as_of`` — an index range on ``day``; further back: the sum of the increments up to it.
+    day and ``as_of``; further back: the sum of the increments up to it. The increments of whole
+    months come from ``months`` (the same facts summed per month) when given.
     """
     c = KpiCurrentTotal
 
@@ -530,28 +582,45 @@ def _totals_on(
         return columns, conditions
 
     fact_keys, fact_conditions = of(facts)
+
+    def daily(lo: dt.date | None, hi: dt.date, sign: int):
+        conditions = [*fact_conditions, facts.day <= _date(hi)]
+        if lo is not None:
+            conditions.append(facts.day > _date(lo))
+        return select(*fact_keys, (facts.delta * sign).label("v")).where(*conditions)
+
+    def between(lo: dt.date | None, hi: dt.date, sign: int) -> list:
+        """``sign`` × the increments dated in (lo, hi]: whole months from ``months``, the rest daily."""
+        span = whole_months(lo, hi) if months is not None else None
+        if span is None:
+            return [daily(lo, hi, sign)]
+        first, end = span
+        month_keys, month_conditions = of(months)
+        one_day = dt.timedelta(days=1)
+        parts = [
+            select(*month_keys, (months.delta * sign).label("v")).where(
+                *month_conditions, months.month >= _date(first), months.month < _date(end)
+            )
+        ]
+        if lo is not None and first > lo + one_day:
+            parts.append(daily(lo, first - one_day, sign))
+        if end <= hi:
+            parts.append(daily(end - one_day, hi, sign))
+        return parts
+
     with engine.connect() as connection:
         current_day = current_totals_day(connection)
         if current_day is None or abs((current_day - as_of).days) > 365:
-            stmt = (
-                select(*fact_keys, func.sum(facts.delta))
-                .where(*fact_conditions, facts.day <= _date(as_of))
-                .group_by(*fact_keys)
-            )
+            parts = between(None, as_of, 1)
         else:
             current_keys, current_conditions = of(c)
             parts = [select(*current_keys, c.value.label("v")).where(*current_conditions)]
             if as_of != current_day:
                 lo, hi = sorted((as_of, current_day))
-                sign = -1 if as_of < current_day else 1
-                parts.append(
-                    select(*fact_keys, (facts.delta * sign).label("v")).where(
-                        *fact_conditions, facts.day > _date(lo), facts.day <= _date(hi)
-                    )
-                )
-            both = union_all(*parts).subquery("totals")
-            cols = [both.c[k] for k in keys]
-            stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
+                parts += between(lo, hi, -1 if as_of < current_day else 1)
+        both = union_all(*parts).subquery("totals")
+        cols = [both.c[k] for k in keys]
+        stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
         return _frame(connection.execute(stmt), schema)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from data_access.bulk import append_frame
+from data_access.kpi_facts import rebuild_month_facts
 from data_access.models import Base
 
 FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
@@ -562,8 +563,8 @@ def _in_list(values: Sequence[str]) -> str:
 
 
 def _for_ingest(frame: pl.DataFrame, sqlite: bool):
-    if sqlite and "day" in frame.columns:  # SQLAlchemy's Date on SQLite is ISO text
-        frame = frame.with_columns(pl.col("day").dt.strftime("%Y-%m-%d"))
+    if sqlite:  # SQLAlchemy's Date on SQLite is ISO text
+        frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
     return frame.to_arrow()
 
 
@@ -634,6 +635,11 @@ def replace_source_facts(
     # In key order: the B-tree appends instead of splitting pages at random.
     reader.ingest("kpi_daily_fact", in_key_order(new, ["measure", "day", "ward_id", "facility_id"]))
     reader.ingest("kpi_district_fact", in_key_order(by_district(new), DISTRICT_KEYS))
+    if since is None:
+        reader.execute(f"DELETE FROM kpi_month_fact WHERE measure IN ({in_measures})")
+        reader.ingest("kpi_month_fact", in_key_order(by_month(new), MONTH_KEYS))
+    else:  # the first month also holds days before ``since``: re-sum it from the stored facts
+        rebuild_month_facts(reader.connection, measures, since)
     if since is None or totals_day is not None:  # else: no totals to move; the caller rebuilds them
         reader.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
         reader.ingest("kpi_current_total", totals)
@@ -719,6 +725,7 @@ def apply_population_changes(
             moved = moved.with_columns(-pl.col("value"))
         add_to(connection, "kpi_daily_fact", ["measure", "day", "ward_id", "facility_id"], "delta", changes)
         add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
+        add_to(connection, "kpi_month_fact", MONTH_KEYS, "delta", by_month(changes))
         add_to(
             connection,
             "kpi_current_total",
@@ -741,6 +748,21 @@ def by_district(facts: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("delta").sum())
         .filter(pl.col("delta") != 0)
         .select(*DISTRICT_KEYS, "delta")
+    )
+
+
+MONTH_KEYS = ["measure", "month", "ward_id", "facility_id"]
+
+
+def by_month(facts: pl.DataFrame) -> pl.DataFrame:
+    """Increments summed per calendar month and finest unit (``kpi_month_fact``)."""
+    return (
+        facts.group_by(
+            pl.col("measure"), pl.col("day").dt.truncate("1mo").alias("month"), "ward_id", "facility_id"
+        )
+        .agg(pl.col("district_id").first(), pl.col("facility_type").first(), pl.col("delta").sum())
+        .filter(pl.col("delta") != 0)
+        .select(*MONTH_KEYS, "district_id", "facility_type", "delta")
     )
 
 

@@ -27,6 +27,7 @@ from data_access.kpi_facts import (
     current_totals_day,
     rebuild_current_totals,
     rebuild_district_facts,
+    rebuild_month_facts,
     refresh_source,
     refresh_states,
     save_refresh_state,
@@ -135,6 +136,7 @@ def refresh(
             with engine.begin() as connection:
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
                 rebuild_district_facts(connection, measures, source_since)
+                rebuild_month_facts(connection, measures, source_since)
             needs_totals = True
             seconds = 0.0
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts

@@ -76,8 +76,10 @@ def test_kpi_facts_are_clustered_on_sqlite_and_survive_the_migration(engine) -> 
     with engine.connect() as connection:
         row = connection.exec_driver_sql("SELECT measure, ward_id, delta FROM kpi_daily_fact").one()
         assert tuple(row) == ("records", 5, 3)
+        month = connection.exec_driver_sql("SELECT measure, month, ward_id, delta FROM kpi_month_fact").one()
+        assert (month[0], str(month[1]), month[2], month[3]) == ("records", "2024-01-01", 5, 3)  # by 0008
         if engine.dialect.name == "sqlite":
-            for table in ("kpi_daily_fact", "kpi_district_fact"):
+            for table in ("kpi_daily_fact", "kpi_district_fact", "kpi_month_fact"):
                 sql = connection.exec_driver_sql(
                     f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
                 ).scalar_one()

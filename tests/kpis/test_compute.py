@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import pytest
 from sqlalchemy import select, update
@@ -21,9 +22,12 @@ DAYS = [
     dt.date(2023, 6, 30),
     dt.date(2023, 7, 1),
     dt.date(2023, 12, 31),
+    dt.date(2024, 2, 29),
     dt.date(2024, 3, 31),
     dt.date(2024, 5, 17),
     dt.date(2024, 7, 1),
+    dt.date(2024, 8, 31),  # month ends and starts: whole months only, or one day beside them
+    dt.date(2024, 9, 1),
     TODAY,
     TODAY + dt.timedelta(days=45),
 ]
@@ -159,9 +163,28 @@ def _facts(engine):
                 KpiDailyFact.delta,
             )
         ).all()
-    return sorted(
-        (m, w, f, d if isinstance(d, dt.date) else dt.date.fromisoformat(d), v) for m, w, f, d, v in rows
-    )
+    return sorted((m, w, f, _as_date(d), v) for m, w, f, d, v in rows)
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _summaries_agree(engine) -> bool:
+    return _district_facts_agree(engine) and _month_facts_agree(engine)
+
+
+def _month_facts_agree(engine) -> bool:
+    """kpi_month_fact holds exactly the daily facts summed per month and finest unit."""
+    summed: dict[tuple, int] = defaultdict(int)
+    for measure, ward, facility, day, delta in _facts(engine):
+        summed[(measure, day.replace(day=1), ward, facility)] += delta
+    with engine.connect() as connection:
+        stored = connection.exec_driver_sql(
+            "SELECT measure, month, ward_id, facility_id, delta FROM kpi_month_fact"
+        ).all()
+    stored_map = {(m, _as_date(month), w, f): v for m, month, w, f, v in stored}
+    return stored_map == {k: v for k, v in summed.items() if v} and len(stored) == len(stored_map) > 0
 
 
 def _district_facts_agree(engine) -> bool:
@@ -225,7 +248,7 @@ def test_incremental_refresh_equals_full_refresh_after_a_day_of_changes(city) ->
     report = refresh(engine, today=tomorrow)
     assert report.sources["population"]["mode"] == "changes"  # incremental, from the trigger log
     incremental = _facts(engine)
-    assert _district_facts_agree(engine)
+    assert _summaries_agree(engine)
     refresh(engine, full=True, today=tomorrow)
     assert incremental == _facts(engine)
     exp = expected_measures(engine, tomorrow)
@@ -255,12 +278,12 @@ def test_incremental_refresh_is_exact_for_back_dated_edits_moves_merges_and_dele
     assert logged >= 9  # an old and a new image per change; a merge leaves no new image
     refresh(engine, today=tomorrow)
     incremental = _facts(engine)
-    assert _district_facts_agree(engine)
+    assert _summaries_agree(engine)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM kpi_population_change").scalar() == 0
     refresh(engine, full=True, today=tomorrow)
     assert incremental == _facts(engine)
-    assert _district_facts_agree(engine)
+    assert _summaries_agree(engine)
     assert _actual(engine, tomorrow) == expected_measures(engine, tomorrow)
 
 
