@@ -645,11 +645,48 @@ def measure_daily(
         conditions.append(F.district_id.in_(list(district_ids)))
     if ward_ids is not None:
         conditions.append(F.ward_id.in_(list(ward_ids)))
-    stmt = select(F.measure, F.ward_id, F.facility_id, F.district_id, F.facility_type, F.delta, F.day).where(
-        *conditions
-    )
     with engine.connect() as connection:
-        return _frame(connection.execute(stmt), _DAILY_SCHEMA)
+        return _packed_daily(connection, conditions)
+
+
+_PACKED = ("ward_id", "facility_id", "district_id", "delta")  # integers only: nothing to escape
+
+
+def _packed_daily(connection: Connection, conditions: list) -> pl.DataFrame:
+    """The daily facts matching ``conditions`` as a ``_DAILY_SCHEMA`` frame, transferred packed.
+
+    A 28-day window at city scale is ~170 k rows, and building a Python tuple per row cost 0.5 s on
+    SQLite. The database packs each (measure, day, facility type)'s rows into ONE string
+    "ward:facility:district:delta,…" instead; polars unpacks them: 0.16 s (scale 1.0).
+    """
+    text = [cast(getattr(F, name), String) for name in _PACKED]
+    item = text[0]
+    for part in text[1:]:
+        item = item.concat(":").concat(part)
+    aggregate = func.group_concat if connection.dialect.name == "sqlite" else func.string_agg
+    packed = aggregate(item, ",")
+    stmt = (
+        select(F.measure, cast(F.day, String), F.facility_type, packed)
+        .where(*conditions)
+        .group_by(F.measure, F.day, F.facility_type)
+    )
+    groups = _frame(
+        connection.execute(stmt),
+        {"measure": pl.String, "day": pl.String, "facility_type": pl.String, "packed": pl.String},
+    )
+    fields = pl.col("packed").str.split(":")
+    return (
+        groups.with_columns(pl.col("packed").str.split(","))
+        .explode("packed")
+        .select(
+            "measure",
+            *[fields.list.get(i).cast(pl.Int64).alias(name) for i, name in enumerate(_PACKED)],
+            "facility_type",
+            pl.col("day").str.to_date("%Y-%m-%d"),
+        )
+        .rename({"delta": "value"})
+        .select([pl.col(name).cast(dtype) for name, dtype in _DAILY_SCHEMA.items()])
+    )
 
 
 def measure_series(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from data_access.engine import transaction
-from data_access.kpi_facts import measure_totals
+from data_access.kpi_facts import measure_daily, measure_totals
 from data_access.models import AdminChangeEvent, HealthRecord, KpiDailyFact, Resident
 from data_access.scope import CITY_SCOPE, Scope
 from kpis.api import kpi_table, kpi_trend
@@ -60,6 +60,32 @@ def test_every_measure_matches_row_by_row(city, day) -> None:
         assert act == exp, measure
     if day == TODAY:  # the fixture exercises every measure
         assert {k[0] for k in expected} == set(ALL_MEASURES)
+
+
+def test_daily_increments_arrive_whole_through_the_packed_transfer(city) -> None:
+    """measure_daily packs each day's rows into one string per group: every row, sign and facility
+    type must come back exactly as stored, and only inside the scope."""
+    engine, ids = city
+    start, end = dt.date(2023, 7, 1), TODAY
+    district = ids["districts"][0]
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(
+                KpiDailyFact.measure,
+                KpiDailyFact.ward_id,
+                KpiDailyFact.facility_id,
+                KpiDailyFact.district_id,
+                KpiDailyFact.facility_type,
+                KpiDailyFact.delta,
+                KpiDailyFact.day,
+            ).where(KpiDailyFact.day > start, KpiDailyFact.day <= end)
+        ).all()
+    rows = sorted((m, w, f, d, t, v, _as_date(day)) for m, w, f, d, t, v, day in stored)
+    assert any(v < 0 for *_, v, _ in rows) and {r[4] for r in rows} > {""}  # signs and types to carry
+    packed = measure_daily(engine, CITY_SCOPE, start, end)
+    assert sorted(packed.iter_rows()) == rows
+    in_district = measure_daily(engine, Scope(district_ids=frozenset({district})), start, end)
+    assert sorted(in_district.iter_rows()) == [r for r in rows if r[3] == district] != []
 
 
 def test_every_kpi_at_every_level(city) -> None:
