@@ -458,15 +458,53 @@ def next_month_start(day: dt.date) -> dt.date:
     return dt.date(day.year + 1, 1, 1) if day.month == 12 else dt.date(day.year, day.month + 1, 1)
 
 
-def whole_months(lo: dt.date | None, hi: dt.date) -> tuple[dt.date, dt.date] | None:
-    """[first, end) of the calendar months lying wholly in the days (lo, hi] (lo None: from the start),
-    or None when there is none."""
-    end = month_start(hi + dt.timedelta(days=1))
-    if lo is None:
-        return None if end <= dt.date(1900, 1, 1) else (dt.date(1900, 1, 1), end)
-    after = lo + dt.timedelta(days=1)
-    first = after if after.day == 1 else next_month_start(after)
-    return (first, end) if first < end else None
+EARLIEST = dt.date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    """How to sum the increments dated in (lo, hi]: the month sums of the months [first, end), plus
+    the daily facts in the ``add`` ranges, minus those in the ``subtract`` ranges (each range (a, b])."""
+
+    months: tuple[dt.date, dt.date] | None
+    add: tuple[tuple[dt.date, dt.date], ...] = ()
+    subtract: tuple[tuple[dt.date, dt.date], ...] = ()
+
+
+def month_plan(lo: dt.date | None, hi: dt.date) -> MonthPlan:
+    """The cheapest way to sum (lo, hi] (lo None: from the start) from month sums and daily facts.
+
+    Months wholly inside come from their month sums. A month only partly inside takes whichever
+    reads fewer days: its days inside from the daily facts, or its month sum less its days outside.
+    So at most half a month of daily facts is read at each end.
+    """
+    one = dt.timedelta(days=1)
+    first_day = EARLIEST if lo is None else lo + one
+    if first_day > hi:
+        return MonthPlan(None)
+    head, tail = month_start(first_day), month_start(hi)
+    first, end = head, next_month_start(tail)
+    add: list[tuple[dt.date, dt.date]] = []
+    subtract: list[tuple[dt.date, dt.date]] = []
+    for month in sorted({head, tail}):
+        last = next_month_start(month) - one
+        inside_from, inside_to = max(first_day, month), min(hi, last)
+        inside = (inside_to - inside_from).days + 1
+        outside = (last - month).days + 1 - inside
+        if outside == 0:
+            continue
+        if outside < inside:
+            if inside_from > month:
+                subtract.append((month - one, inside_from - one))
+            if inside_to < last:
+                subtract.append((inside_to, last))
+        else:
+            add.append((inside_from - one, inside_to))
+            if month == head:
+                first = next_month_start(month)
+            if month == tail:
+                end = month
+    return MonthPlan((first, end) if first < end else None, tuple(add), tuple(subtract))
 
 
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total
@@ -590,22 +628,19 @@ def _totals_on(
         return select(*fact_keys, (facts.delta * sign).label("v")).where(*conditions)
 
     def between(lo: dt.date | None, hi: dt.date, sign: int) -> list:
-        """``sign`` × the increments dated in (lo, hi]: whole months from ``months``, the rest daily."""
-        span = whole_months(lo, hi) if months is not None else None
-        if span is None:
+        """``sign`` × the increments dated in (lo, hi]: month sums from ``months`` where cheaper."""
+        if months is None:
             return [daily(lo, hi, sign)]
-        first, end = span
-        month_keys, month_conditions = of(months)
-        one_day = dt.timedelta(days=1)
-        parts = [
-            select(*month_keys, (months.delta * sign).label("v")).where(
-                *month_conditions, months.month >= _date(first), months.month < _date(end)
+        plan = month_plan(lo, hi)
+        parts = [daily(a, b, sign) for a, b in plan.add] + [daily(a, b, -sign) for a, b in plan.subtract]
+        if plan.months is not None:
+            first, end = plan.months
+            month_keys, month_conditions = of(months)
+            parts.append(
+                select(*month_keys, (months.delta * sign).label("v")).where(
+                    *month_conditions, months.month >= _date(first), months.month < _date(end)
+                )
             )
-        ]
-        if lo is not None and first > lo + one_day:
-            parts.append(daily(lo, first - one_day, sign))
-        if end <= hi:
-            parts.append(daily(end - one_day, hi, sign))
         return parts
 
     with engine.connect() as connection:

@@ -21,6 +21,7 @@ from tests.kpis.handbuilt import TODAY, build, expected_measures
 DAYS = [
     dt.date(2023, 6, 30),
     dt.date(2023, 7, 1),
+    dt.date(2023, 7, 28),  # from the start: July's month sum less its last three days
     dt.date(2023, 12, 31),
     dt.date(2024, 2, 29),
     dt.date(2024, 3, 31),
@@ -28,6 +29,7 @@ DAYS = [
     dt.date(2024, 7, 1),
     dt.date(2024, 8, 31),  # month ends and starts: whole months only, or one day beside them
     dt.date(2024, 9, 1),
+    dt.date(2024, 9, 3),  # September's month sum less its first three days
     TODAY,
     TODAY + dt.timedelta(days=45),
 ]
