@@ -64,7 +64,8 @@ class FactWindow:
         grain = "district" if level in ("city", "district") and self.scope.is_whole_districts else "finest"
         wanted = frozenset(measures)
         for (read_grain, read), (base, daily) in self._read.items():
-            if read_grain == grain and wanted <= read:  # a wider read answers a narrower request
+            # a wider read answers a narrower request, and the finest facts answer every level
+            if read_grain in (grain, "finest") and wanted <= read:
                 keep = pl.col("measure").is_in(sorted(wanted))
                 return base.filter(keep), daily.filter(keep)
         if grain == "district":

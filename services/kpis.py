@@ -219,9 +219,10 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
     org = org_frames(engine)
     phase_kpis = tuple(k for k in kpis if k.phase == phase)
     facts = FactWindow(engine, scope, as_of)
+    # The ward level first: on a day without a roll-up its finest facts then serve the levels above.
+    wards = kpi_table(engine, scope, as_of, "ward", catalogue=phase_kpis, org=org, facts=facts)
     total = kpi_table(engine, scope, as_of, "city", catalogue=phase_kpis, org=org, facts=facts)
     districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org, facts=facts)
-    wards = kpi_table(engine, scope, as_of, "ward", catalogue=phase_kpis, org=org, facts=facts)
     types = by_facility_type(engine, scope, as_of, phase_kpis)
     start = as_of - dt.timedelta(days=trend_days)
     items = []
@@ -253,8 +254,8 @@ def district_view(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
     kpis = load_catalogue(engine)
     org = org_frames(engine)
     facts = FactWindow(engine, scope, as_of)
+    wards = kpi_table(engine, scope, as_of, "ward", catalogue=kpis, org=org, facts=facts)  # see phase_view
     total = kpi_table(engine, scope, as_of, "city", catalogue=kpis, org=org, facts=facts)
-    wards = kpi_table(engine, scope, as_of, "ward", catalogue=kpis, org=org, facts=facts)
     facility_kpis = tuple(k for k in kpis if k.facility_based)
     facilities = kpi_table(engine, scope, as_of, "facility", catalogue=facility_kpis, org=org, facts=facts)
     facility_types = org["facilities"].select(pl.col("id").alias("unit_id"), "facility_type")

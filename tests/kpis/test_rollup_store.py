@@ -118,6 +118,13 @@ def test_one_fact_window_serves_every_level_of_an_as_of_day_like_separate_reads(
             together = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org, facts=shared)
             assert alone.equals(together), (scope, level)
         assert len(shared._read) == 2  # once per grain: districts (city, district), finest (ward, facility)
+        fine_first = FactWindow(engine, scope, as_of)
+        for level in ("ward", "city", "district"):  # the finest facts, once read, serve the levels above
+            alone = kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org)
+            assert alone.equals(
+                kpi_table(engine, scope, as_of, level, catalogue=catalogue, org=org, facts=fine_first)
+            )
+        assert [grain for grain, _ in fine_first._read] == ["finest"]
         measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
         fine, coarse = shared.frames(measures, "ward"), shared.frames(measures, "district")
         for level in ("city", "district"):
