@@ -393,16 +393,18 @@ def refresh_source(
     if since is not None:
         stale = stale.where(F.day >= _date(since))
     connection.execute(stale)
-    written = 0
     if source == "supervision":
         rows = [row for row in _supervision_rows(connection, epoch) if since is None or row["day"] >= since]
         if rows:
             connection.execute(insert(F), rows)
         return len(rows)
     for query in _source_queries(sql, source, epoch):
-        result = connection.execute(insert(F).from_select(_FACT_COLUMNS, _increments_select(query, since)))
-        written += max(result.rowcount or 0, 0)
-    return written
+        connection.execute(insert(F).from_select(_FACT_COLUMNS, _increments_select(query, since)))
+    # Counted, not taken from the cursor: psycopg reports no row count for INSERT … SELECT here.
+    written = select(func.count()).select_from(F).where(F.measure.in_(measures))
+    if since is not None:
+        written = written.where(F.day >= _date(since))
+    return connection.execute(written).scalar_one()
 
 
 def rebuild_district_facts(connection: Connection, measures: Sequence[str], since: dt.date | None) -> None:

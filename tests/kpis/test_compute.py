@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from data_access.engine import transaction
 from data_access.kpi_facts import measure_daily, measure_totals
@@ -14,7 +14,7 @@ from data_access.models import AdminChangeEvent, HealthRecord, KpiDailyFact, Res
 from data_access.scope import CITY_SCOPE, Scope
 from kpis.api import kpi_table, kpi_trend
 from kpis.catalogue import by_id, load_file
-from kpis.measures import ALL_MEASURES
+from kpis.measures import ALL_MEASURES, SOURCES
 from kpis.refresh import refresh
 from tests.kpis.handbuilt import TODAY, build, expected_measures
 
@@ -275,6 +275,13 @@ def test_incremental_refresh_equals_full_refresh_after_a_day_of_changes(city) ->
         )
     report = refresh(engine, today=tomorrow)
     assert report.sources["population"]["mode"] == "changes"  # incremental, from the trigger log
+    with engine.connect() as connection:  # the report counts what each small source wrote
+        facility_facts = connection.execute(
+            select(func.count())
+            .select_from(KpiDailyFact)
+            .where(KpiDailyFact.measure.in_(SOURCES["facility"]))
+        ).scalar_one()
+    assert report.sources["facility"]["rows"] == facility_facts > 0
     incremental = _facts(engine)
     assert _summaries_agree(engine)
     refresh(engine, full=True, today=tomorrow)
