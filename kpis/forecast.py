@@ -30,13 +30,26 @@ class Assessment:
     rate_needed: float | None  # ratio points per day still needed to meet the deadline; None if passed
 
 
+SLOPE_CHUNK_ROWS = 1024  # the pairwise slopes of a 29-day window are 406 per unit: 3 MB per chunk
+
+
 def theil_sen_slopes(values: np.ndarray) -> np.ndarray:
-    """Row-wise Theil–Sen slope of ``values`` (units × days, one column per day; NaN = no data)."""
+    """Row-wise Theil–Sen slope of ``values`` (units × days, one column per day; NaN = no data).
+
+    Computed in chunks of rows: all 7,448 ward × KPI rows at once held ~100 MB of pairwise slopes.
+    """
     values = np.atleast_2d(np.asarray(values, dtype=float))
-    n = values.shape[1]
-    if n < 2:
-        return np.full(values.shape[0], np.nan)
-    i, j = np.triu_indices(n, k=1)
+    out = np.full(values.shape[0], np.nan)
+    if values.shape[1] < 2:
+        return out
+    for first in range(0, values.shape[0], SLOPE_CHUNK_ROWS):
+        rows = slice(first, first + SLOPE_CHUNK_ROWS)
+        out[rows] = _slopes(values[rows])
+    return out
+
+
+def _slopes(values: np.ndarray) -> np.ndarray:
+    i, j = np.triu_indices(values.shape[1], k=1)
     with np.errstate(invalid="ignore"):
         slopes = (values[:, j] - values[:, i]) / (j - i)
     out = np.full(values.shape[0], np.nan)

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from kpis import forecast
 from kpis.forecast import AT_RISK, MET, ON_TRACK, OVERDUE, assess, run_rate, theil_sen_slopes
 
 AS_OF = dt.date(2024, 1, 10)
@@ -89,3 +90,13 @@ def test_theil_sen_ignores_outliers_and_weekends() -> None:
     assert slopes[0] == pytest.approx(1.0) and np.isnan(slopes[1]) and slopes[2] == 0.0
     assert slopes[3] == pytest.approx(2.0)  # a gap: the median of the pairs that exist
     assert slopes[4] == pytest.approx(1.0)  # pair slopes 9, 1, 1, -7, -3, 1: the median ignores the spike
+
+
+def test_theil_sen_in_chunks_equals_all_rows_at_once(monkeypatch) -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.random((2_500, 29)).cumsum(axis=1)
+    matrix[::97, :4] = np.nan  # some units without data on the first days
+    chunked = theil_sen_slopes(matrix)
+    monkeypatch.setattr(forecast, "SLOPE_CHUNK_ROWS", 10**6)
+    assert np.array_equal(chunked, theil_sen_slopes(matrix), equal_nan=True)
+    assert not np.isnan(chunked).any()
