@@ -90,6 +90,66 @@ def _window_values(facts: FactWindow, level: str, catalogue, org) -> pl.DataFram
     return window_grid(base_finest, daily_finest, facts.start, facts.as_of, level, catalogue, org)
 
 
+def _window_latest(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
+    measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
+    base_finest, daily_finest = facts.frames(measures, level)
+    return window_latest(base_finest, daily_finest, facts.start, facts.as_of, level, catalogue, org)
+
+
+def window_latest(
+    base_finest: pl.DataFrame,
+    daily_finest: pl.DataFrame,
+    start: dt.date,
+    as_of: dt.date,
+    level: str,
+    catalogue,
+    org,
+) -> pl.DataFrame:
+    """``latest_with_rates(window_grid(…), as_of)`` without the long grid: each unit's cumulative
+    window is a row of a units × days matrix (ward level: 7,448 × 29), so no cross join, sort or
+    pivot of 216 k rows; the same figures, in a fraction of the time and memory."""
+    base = rollup(base_finest, catalogue, level, org["mapping"])
+    daily = rollup(daily_finest, catalogue, level, org["mapping"], by=("day",))
+    keys = (
+        pl.concat([base.select("kpi_id", "unit_id"), daily.select("kpi_id", "unit_id")])
+        .unique()
+        .with_row_index("row")
+    )
+    if keys.is_empty():
+        return pl.DataFrame(schema=LATEST_SCHEMA)
+    width = (as_of - start).days + 1  # the window's days, ``start`` (the base alone) to ``as_of``
+    sides = {}
+    for side in ("numerator", "denominator"):
+        matrix = np.zeros((keys.height, width), dtype=np.int64)
+        located = daily.join(keys, on=["kpi_id", "unit_id"])
+        columns = located.select((pl.col("day") - pl.lit(start, pl.Date)).dt.total_days())[:, 0].to_numpy()
+        matrix[located["row"].to_numpy(), columns] = located[side].to_numpy()
+        at_base = base.join(keys, on=["kpi_id", "unit_id"])
+        matrix[at_base["row"].to_numpy(), 0] += at_base[side].to_numpy()
+        sides[side] = matrix.cumsum(axis=1)
+    numerator, denominator = sides["numerator"], sides["denominator"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+    return keys.select(
+        "kpi_id",
+        "unit_id",
+        pl.Series("numerator", numerator[:, -1]),
+        pl.Series("denominator", denominator[:, -1]),
+        pl.Series("value", values[:, -1]).fill_nan(None),
+        pl.Series("rate", theil_sen_slopes(values)).fill_nan(None),
+    )
+
+
+LATEST_SCHEMA = {
+    "kpi_id": pl.String,
+    "unit_id": pl.Int64,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "value": pl.Float64,
+    "rate": pl.Float64,
+}
+
+
 def window_grid(
     base_finest: pl.DataFrame,
     daily_finest: pl.DataFrame,
@@ -154,11 +214,8 @@ def kpi_table(
     if latest is None:  # no roll-up for that day or scope shape: from the daily facts
         if facts is None or facts.scope != scope or facts.as_of != as_of or window != RATE_WINDOW_DAYS:
             facts = FactWindow(engine, scope, as_of, window)
-        series = _window_values(facts, level, catalogue, org)
-        if series.is_empty():
-            return _empty_table()
-        latest = latest_with_rates(series, as_of)
-    elif latest.is_empty():
+        latest = _window_latest(facts, level, catalogue, org)
+    if latest.is_empty():
         return _empty_table()
     return assemble_table(latest, scope, as_of, level, catalogue, org)
 

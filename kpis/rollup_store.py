@@ -27,7 +27,7 @@ from data_access.bulk import append_frame
 from data_access.kpi_facts import measure_daily, measure_totals, org_frames, save_refresh_state
 from data_access.models import KpiRefreshState, KpiRollup
 from data_access.scope import Scope, scope_clause
-from kpis.api import RATE_WINDOW_DAYS, latest_with_rates, window_grid
+from kpis.api import LATEST_SCHEMA, RATE_WINDOW_DAYS, latest_with_rates, window_grid, window_latest
 from kpis.catalogue import Kpi, load_catalogue
 from kpis.rollup import CITY_UNIT_ID, LEVELS, rollup, with_ratio
 
@@ -35,14 +35,6 @@ STATE = "kpi_rollup"  # kpi_refresh_state row: data_through = the day the roll-u
 TREND_DAYS = 560  # the phase pages chart 540 days back from an "as of" within the last week
 RECENT_DAYS = 35
 R = KpiRollup
-_LATEST_SCHEMA = {
-    "kpi_id": pl.String,
-    "unit_id": pl.Int64,
-    "numerator": pl.Int64,
-    "denominator": pl.Int64,
-    "value": pl.Float64,
-    "rate": pl.Float64,
-}
 
 
 # --- write ---------------------------------------------------------------------------------------------
@@ -196,12 +188,12 @@ def materialise(engine: Engine, day: dt.date) -> int:
         )
 
     for level in LEVELS:
-        series = window_grid(base_finest, daily_finest, start, day, level, catalogue, org)
-        if series.is_empty():
+        latest = window_latest(base_finest, daily_finest, start, day, level, catalogue, org)
+        if latest.is_empty():
             continue
-        latest = latest_with_rates(series, day).with_columns(pl.lit(day, pl.Date).alias("day"))
-        frames.append(tagged(latest, "status", level))
+        frames.append(tagged(latest.with_columns(pl.lit(day, pl.Date).alias("day")), "status", level))
         if level in ("city", "district"):
+            series = window_grid(base_finest, daily_finest, start, day, level, catalogue, org)
             frames.append(tagged(series, "window", level))
     for level, points in _trend_points(engine, day, catalogue).items():
         frames.append(tagged(points, "trend", level))
@@ -251,8 +243,8 @@ def latest(
             orient="row",
         ).with_columns(pl.lit(CITY_UNIT_ID, pl.Int64).alias("unit_id"))
         if series.is_empty():
-            return pl.DataFrame(schema=_LATEST_SCHEMA)
-        return latest_with_rates(with_ratio(series), as_of).select(list(_LATEST_SCHEMA))
+            return pl.DataFrame(schema=LATEST_SCHEMA)
+        return latest_with_rates(with_ratio(series), as_of).select(list(LATEST_SCHEMA))
     conditions = [R.kind == "status", R.level == level, R.day == as_of, R.kpi_id.in_(ids)]
     if not scope.city:
         if level in ("ward", "facility") and not scope.facility_ids:
@@ -275,7 +267,7 @@ def latest(
         },
         orient="row",
     )
-    return with_ratio(frame).select(list(_LATEST_SCHEMA))
+    return with_ratio(frame).select(list(LATEST_SCHEMA))
 
 
 def trend(engine: Engine, scope: Scope, kpi: Kpi, *, end: dt.date, start: dt.date) -> pl.DataFrame | None:

@@ -10,7 +10,15 @@ import pytest
 from data_access.kpi_facts import measure_series, measure_totals, org_frames
 from data_access.scope import CITY_SCOPE, Scope
 from kpis import rollup_store
-from kpis.api import FactWindow, _window_values, kpi_table, kpi_trend, latest_with_rates, window_grid
+from kpis.api import (
+    FactWindow,
+    _window_values,
+    kpi_table,
+    kpi_trend,
+    latest_with_rates,
+    window_grid,
+    window_latest,
+)
 from kpis.catalogue import load_catalogue
 from kpis.refresh import refresh
 from kpis.rollup import LEVELS, rollup
@@ -50,6 +58,27 @@ def test_status_rows_equal_the_facts(city, level) -> None:
     stored = rollup_store.latest(engine, CITY_SCOPE, TODAY, level, catalogue)
     assert stored is not None and stored.height
     _same(stored, _from_facts(engine, CITY_SCOPE, level))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_window_matrix_gives_the_figures_of_the_long_grid(city, level) -> None:
+    """``window_latest`` (units × days matrix) = ``latest_with_rates`` over ``window_grid`` (long)."""
+    engine, ids = city
+    catalogue, org = load_catalogue(engine), org_frames(engine)
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+        for as_of in (TODAY, TODAY - dt.timedelta(days=40), dt.date(2023, 7, 10)):
+            facts = FactWindow(engine, scope, as_of)
+            base, daily = facts.frames(sorted({m for k in catalogue for m in (k.numerator, k.denominator)}))
+            grid = window_grid(base, daily, facts.start, as_of, level, catalogue, org)
+            expected = latest_with_rates(grid, as_of) if grid.height else grid
+            matrix = window_latest(base, daily, facts.start, as_of, level, catalogue, org)
+            assert matrix.height == expected.height
+            if not expected.height:
+                continue
+            _same(matrix, expected)
+            left, right = matrix.sort(KEYS), expected.sort(KEYS)
+            assert left["value"].to_list() == right["value"].to_list()
+            assert right["rate"].is_not_null().any() or as_of != TODAY  # rates to compare
 
 
 def test_city_row_is_the_finest_level_sum(city) -> None:
