@@ -353,27 +353,52 @@ def kpi_trend(
     ward_ids: Sequence[int] | None = None,
 ) -> pl.DataFrame:
     """Daily (day, numerator, denominator, value) of one KPI summed over the selected units."""
-    measures = sorted({kpi.numerator, kpi.denominator})
-    raw = measure_series(
-        engine,
-        scope,
-        measures,
-        district_ids=district_ids,
-        ward_ids=ward_ids,
-        facility_types=kpi.facility_types or None,
+    trends = kpi_trends(
+        engine, scope, (kpi,), end=end, start=start, district_ids=district_ids, ward_ids=ward_ids
     )
+    return trends[kpi.id]
+
+
+def kpi_trends(
+    engine: Engine,
+    scope: Scope,
+    kpis: Sequence[Kpi],
+    *,
+    end: dt.date,
+    start: dt.date | None = None,
+    district_ids: Sequence[int] | None = None,
+    ward_ids: Sequence[int] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """``kpi_trend`` of each KPI, from ONE read per facility-type filter (most KPIs have none)."""
+    by_filter: dict[tuple[str, ...], list[Kpi]] = {}
+    for kpi in kpis:
+        by_filter.setdefault(tuple(sorted(kpi.facility_types or ())), []).append(kpi)
+    trends = {}
+    for types, group in by_filter.items():
+        measures = sorted({m for kpi in group for m in (kpi.numerator, kpi.denominator)})
+        raw = measure_series(
+            engine,
+            scope,
+            measures,
+            district_ids=district_ids,
+            ward_ids=ward_ids,
+            facility_types=list(types) or None,
+        )
+        trends |= {kpi.id: _trend_of(raw, kpi, end, start) for kpi in group}
+    return {kpi.id: trends[kpi.id] for kpi in kpis}
+
+
+def _trend_of(raw: pl.DataFrame, kpi: Kpi, end: dt.date, start: dt.date | None) -> pl.DataFrame:
+    raw = raw.filter(pl.col("measure").is_in([kpi.numerator, kpi.denominator]))
     first = raw["day"].min() if raw.height else None
     if first is None or first > end:
         return pl.DataFrame(
             schema={"day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64, "value": pl.Float64}
         )
     days = pl.DataFrame({"day": pl.date_range(min(first, start or first), end, "1d", eager=True)})
-    columns = []
+    frame = days
     for side, measure in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
         part = raw.filter(pl.col("measure") == measure).select("day", pl.col("delta").alias(side))
-        columns.append(part)
-    frame = days
-    for part in columns:
         frame = frame.join(part, on="day", how="left")
     frame = frame.with_columns(
         pl.col("numerator").fill_null(0).cum_sum(), pl.col("denominator").fill_null(0).cum_sum()
@@ -389,4 +414,4 @@ def as_of_default(engine: Engine) -> dt.date:
     return latest_fact_day(engine) or dt.date.today()
 
 
-__all__ = ["as_of_default", "kpi_table", "kpi_trend", "np"]
+__all__ = ["as_of_default", "kpi_table", "kpi_trend", "kpi_trends", "np"]

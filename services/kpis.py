@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from data_access.kpi_facts import district_totals, measure_totals, org_frames
 from data_access.scope import Principal, Scope
 from kpis import rollup_store
-from kpis.api import FactWindow, as_of_default, kpi_table, kpi_trend
+from kpis.api import FactWindow, as_of_default, kpi_table, kpi_trends
 from kpis.catalogue import PHASE_DEADLINES, PHASE_STARTS, Kpi, by_id, load_catalogue, update_definition
 from kpis.rollup import attach_kpis, ward_to_commune, with_ratio
 from services import geometry
@@ -186,10 +186,15 @@ def _empty_types() -> pl.DataFrame:
     )
 
 
-def _trend(engine: Engine, scope: Scope, kpi: Kpi, end: dt.date, start: dt.date) -> pl.DataFrame:
-    """From the roll-up's stored points when it covers the request, else daily from the facts."""
-    stored = rollup_store.trend(engine, scope, kpi, end=end, start=start)
-    return stored if stored is not None else kpi_trend(engine, scope, kpi, end=end, start=start)
+def _trends(
+    engine: Engine, scope: Scope, kpis: tuple[Kpi, ...], end: dt.date, start: dt.date
+) -> dict[str, pl.DataFrame]:
+    """From the roll-up's stored points when it covers the request, else daily from the facts (one read
+    for all the KPIs it does not cover)."""
+    stored = {kpi.id: rollup_store.trend(engine, scope, kpi, end=end, start=start) for kpi in kpis}
+    missing = tuple(kpi for kpi in kpis if stored[kpi.id] is None)
+    daily = kpi_trends(engine, scope, missing, end=end, start=start) if missing else {}
+    return {kpi_id: trend if trend is not None else daily[kpi_id] for kpi_id, trend in stored.items()}
 
 
 def by_facility_type(engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[Kpi, ...]) -> pl.DataFrame:
@@ -225,6 +230,7 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
     districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org, facts=facts)
     types = by_facility_type(engine, scope, as_of, phase_kpis)
     start = as_of - dt.timedelta(days=trend_days)
+    trends = _trends(engine, scope, phase_kpis, as_of, start)
     items = []
     for kpi in phase_kpis:
         row = total.filter(pl.col("kpi_id") == kpi.id)
@@ -232,7 +238,7 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
             {
                 "kpi": kpi,
                 "total": row.row(0, named=True) if row.height else None,
-                "trend": _trend(engine, scope, kpi, as_of, start),
+                "trend": trends[kpi.id],
                 "by_district": _breakdown(districts, kpi.id),
                 "by_ward": _breakdown(wards, kpi.id),
                 "by_facility_type": types.filter(pl.col("kpi_id") == kpi.id).drop("kpi_id"),

@@ -12,7 +12,7 @@ from data_access.engine import transaction
 from data_access.kpi_facts import measure_daily, measure_totals
 from data_access.models import AdminChangeEvent, HealthRecord, KpiDailyFact, Resident
 from data_access.scope import CITY_SCOPE, Scope
-from kpis.api import kpi_table, kpi_trend
+from kpis.api import kpi_table, kpi_trend, kpi_trends
 from kpis.catalogue import by_id, load_file
 from kpis.measures import ALL_MEASURES, SOURCES
 from kpis.refresh import refresh
@@ -164,6 +164,17 @@ def test_scope_limits_the_numbers(city) -> None:
     everything = kpi_table(engine, CITY_SCOPE, TODAY, "district")
     mine = everything.filter(everything["unit_id"] == district).sort("kpi_id")
     assert scoped.sort("kpi_id")["numerator"].to_list() == mine["numerator"].to_list()
+
+
+def test_trends_read_together_equal_each_kpi_read_alone(city) -> None:
+    engine, ids = city
+    catalogue = load_file()
+    assert any(k.facility_types for k in catalogue) and any(not k.facility_types for k in catalogue)
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+        together = kpi_trends(engine, scope, catalogue, end=TODAY, start=dt.date(2024, 1, 1))
+        for kpi in catalogue:
+            alone = kpi_trend(engine, scope, kpi, end=TODAY, start=dt.date(2024, 1, 1))
+            assert together[kpi.id].equals(alone), kpi.id
 
 
 def test_trend_ends_at_the_as_of_value(city) -> None:
