@@ -24,7 +24,7 @@ from data_access.kpi_facts import (
 from data_access.scope import Scope
 from kpis.catalogue import Kpi, by_id, load_catalogue
 from kpis.forecast import assess, theil_sen_slopes
-from kpis.rollup import CITY_UNIT_ID, rollup, with_ratio
+from kpis.rollup import CITY_UNIT_ID, assign_unit, rollup, with_ratio
 
 RATE_WINDOW_DAYS = 28  # the run-rate looks at the last four weeks (whole weeks: weekends weigh evenly)
 CITY_CODE = "01"
@@ -105,39 +105,74 @@ def window_latest(
     catalogue,
     org,
 ) -> pl.DataFrame:
-    """``latest_with_rates(window_grid(…), as_of)`` without the long grid: each unit's cumulative
-    window is a row of a units × days matrix (ward level: 7,448 × 29), so no cross join, sort or
-    pivot of 216 k rows; the same figures, in a fraction of the time and memory."""
-    base = rollup(base_finest, catalogue, level, org["mapping"])
-    daily = rollup(daily_finest, catalogue, level, org["mapping"], by=("day",))
-    keys = (
-        pl.concat([base.select("kpi_id", "unit_id"), daily.select("kpi_id", "unit_id")])
-        .unique()
-        .with_row_index("row")
-    )
-    if keys.is_empty():
-        return pl.DataFrame(schema=LATEST_SCHEMA)
+    """``latest_with_rates(window_grid(…), as_of)`` without the long grid: each KPI × unit's window is
+    a row of a matrix (ward level: 18 × 579 rows × 29 days) filled by ``np.bincount`` straight from
+    the finest rows, so no roll-up join, cross join, sort or pivot; the same figures, in a fraction of
+    the time and memory."""
     width = (as_of - start).days + 1  # the window's days, ``start`` (the base alone) to ``as_of``
-    sides = {}
-    for side in ("numerator", "denominator"):
-        matrix = np.zeros((keys.height, width), dtype=np.int64)
-        located = daily.join(keys, on=["kpi_id", "unit_id"])
-        columns = located.select((pl.col("day") - pl.lit(start, pl.Date)).dt.total_days())[:, 0].to_numpy()
-        matrix[located["row"].to_numpy(), columns] = located[side].to_numpy()
-        at_base = base.join(keys, on=["kpi_id", "unit_id"])
-        matrix[at_base["row"].to_numpy(), 0] += at_base[side].to_numpy()
-        sides[side] = matrix.cumsum(axis=1)
-    numerator, denominator = sides["numerator"], sides["denominator"]
+    base = _located(base_finest, level, org["mapping"]).with_columns(pl.lit(0, pl.Int64).alias("column"))
+    daily = _located(daily_finest, level, org["mapping"]).with_columns(
+        (pl.col("day") - pl.lit(start, pl.Date)).dt.total_days().alias("column")
+    )
+    rows = pl.concat(
+        [
+            base.select("measure", "facility_type", "unit_id", "column", "value"),
+            daily.select("measure", "facility_type", "unit_id", "column", "value"),
+        ]
+    )
+    units = np.unique(rows["unit_id"].to_numpy())
+    position = np.searchsorted(units, rows["unit_id"].to_numpy())
+    column, value = rows["column"].to_numpy(), rows["value"].to_numpy().astype(float)
+    measure, facility_type = _Codes(rows["measure"]), _Codes(rows["facility_type"])
+    cells = len(catalogue) * len(units)
+    sums = {side: np.zeros(cells * width) for side in ("numerator", "denominator")}
+    present = np.zeros(cells, dtype=bool)
+    for k, kpi in enumerate(catalogue):
+        for side, name in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+            feeds = measure.codes == measure.code(name)
+            if kpi.facility_types:
+                feeds &= np.isin(facility_type.codes, [facility_type.code(t) for t in kpi.facility_types])
+            cell = k * len(units) + position[feeds]
+            present[cell] = True
+            sums[side] += np.bincount(
+                cell * width + column[feeds], weights=value[feeds], minlength=cells * width
+            )
+    if not present.any():
+        return pl.DataFrame(schema=LATEST_SCHEMA)
+    numerator, denominator = (
+        sums[side].reshape(cells, width)[present].cumsum(axis=1).round().astype(np.int64)
+        for side in ("numerator", "denominator")
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
-    return keys.select(
-        "kpi_id",
-        "unit_id",
-        pl.Series("numerator", numerator[:, -1]),
-        pl.Series("denominator", denominator[:, -1]),
-        pl.Series("value", values[:, -1]).fill_nan(None),
-        pl.Series("rate", theil_sen_slopes(values)).fill_nan(None),
-    )
+    cell = np.flatnonzero(present)
+    return pl.DataFrame(
+        {
+            "kpi_id": np.array([kpi.id for kpi in catalogue], dtype=object)[cell // len(units)],
+            "unit_id": units[cell % len(units)],
+            "numerator": numerator[:, -1],
+            "denominator": denominator[:, -1],
+            "value": values[:, -1],
+            "rate": theil_sen_slopes(values),
+        },
+        schema=LATEST_SCHEMA,
+    ).with_columns(pl.col("value").fill_nan(None), pl.col("rate").fill_nan(None))
+
+
+class _Codes:
+    """A string column as integer codes: comparing 170 k Python strings once per KPI side is slow."""
+
+    def __init__(self, column: pl.Series) -> None:
+        self.names = {name: i for i, name in enumerate(column.unique().to_list())}
+        self.codes = column.replace_strict(self.names, return_dtype=pl.Int32).to_numpy()
+
+    def code(self, name: str) -> int:
+        return self.names.get(name, -1)
+
+
+def _located(finest: pl.DataFrame, level: str, mapping: pl.DataFrame) -> pl.DataFrame:
+    """The finest rows with the ``unit_id`` of ``level`` they count towards (rows of no unit dropped)."""
+    return assign_unit(finest, level, mapping).with_columns(pl.col("unit_id").cast(pl.Int64))
 
 
 LATEST_SCHEMA = {
