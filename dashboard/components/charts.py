@@ -48,8 +48,9 @@ def kpi_trend(trend: pl.DataFrame, target: float, deadline: dt.date, *, key: str
     if trend.height:
         figure.add_trace(
             go.Scatter(
-                x=trend["day"].to_list(),
-                y=[None if v is None else v * 100 for v in trend["value"].to_list()],
+                # Arrays, not lists: plotly deep-copies a list point by point (540 days x 7 charts).
+                x=trend["day"].to_numpy(),
+                y=(trend["value"] * 100).to_numpy(),
                 mode="lines",
                 name=t("kpi.trend.value"),
             )

@@ -40,8 +40,8 @@ from data_access.scope import CITY_SCOPE, Principal
 from data_access.models.enums import Role
 st.set_page_config(layout="wide")
 st.session_state["principal"] = Principal(1, "lanhdao", Role.LEADERSHIP, CITY_SCOPE)
-from {module} import render
-render()
+from {module} import {function}
+{function}()
 """
 
 
@@ -52,10 +52,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def page_server(engine, tmp_path: Path, module: str) -> Iterator[str]:
-    """Serve ``module``'s ``render()`` to the city leadership; yields the page's URL."""
+def page_server(engine, tmp_path: Path, module: str, function: str = "render") -> Iterator[str]:
+    """Serve ``module``'s ``function()`` to the city leadership; yields the page's URL."""
     entry = tmp_path / f"{module.replace('.', '_')}_entry.py"
-    entry.write_text(ENTRY.format(repo=str(REPO), module=module), encoding="utf-8")
+    entry.write_text(ENTRY.format(repo=str(REPO), module=module, function=function), encoding="utf-8")
     port = free_port()
     env = os.environ | {"DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     server = subprocess.Popen(
@@ -84,11 +84,11 @@ def page_server(engine, tmp_path: Path, module: str) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(engine, tmp_path: Path, module: str, on_request=None) -> Iterator:
+def chromium_page(engine, tmp_path: Path, module: str, on_request=None, function: str = "render") -> Iterator:
     """Headless Chromium on ``module``'s page, loaded; ``on_request`` sees every request it makes."""
     from playwright.sync_api import sync_playwright
 
-    with page_server(engine, tmp_path, module) as url, sync_playwright() as p:
+    with page_server(engine, tmp_path, module, function) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
