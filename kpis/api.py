@@ -106,42 +106,21 @@ def window_latest(
     org,
 ) -> pl.DataFrame:
     """``latest_with_rates(window_grid(…), as_of)`` without the long grid: each KPI × unit's window is
-    a row of a matrix (ward level: 18 × 579 rows × 29 days) filled by ``np.bincount`` straight from
-    the finest rows, so no roll-up join, cross join, sort or pivot; the same figures, in a fraction of
-    the time and memory."""
+    a row of a matrix (ward level: 18 × 579 rows × 29 days) filled straight from the finest rows, so
+    no roll-up join, cross join, sort or pivot; the same figures, in a fraction of the time and memory."""
     width = (as_of - start).days + 1  # the window's days, ``start`` (the base alone) to ``as_of``
     base = _located(base_finest, level, org["mapping"]).with_columns(pl.lit(0, pl.Int64).alias("column"))
     daily = _located(daily_finest, level, org["mapping"]).with_columns(
         (pl.col("day") - pl.lit(start, pl.Date)).dt.total_days().alias("column")
     )
-    rows = pl.concat(
-        [
-            base.select("measure", "facility_type", "unit_id", "column", "value"),
-            daily.select("measure", "facility_type", "unit_id", "column", "value"),
-        ]
-    )
+    columns = ["measure", "facility_type", "unit_id", "column", "value"]
+    rows = pl.concat([base.select(columns), daily.select(columns)])
     units = np.unique(rows["unit_id"].to_numpy())
-    position = np.searchsorted(units, rows["unit_id"].to_numpy())
-    column, value = rows["column"].to_numpy(), rows["value"].to_numpy().astype(float)
-    measure, facility_type = _Codes(rows["measure"]), _Codes(rows["facility_type"])
-    cells = len(catalogue) * len(units)
-    sums = {side: np.zeros(cells * width) for side in ("numerator", "denominator")}
-    present = np.zeros(cells, dtype=bool)
-    for k, kpi in enumerate(catalogue):
-        for side, name in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
-            feeds = measure.codes == measure.code(name)
-            if kpi.facility_types:
-                feeds &= np.isin(facility_type.codes, [facility_type.code(t) for t in kpi.facility_types])
-            cell = k * len(units) + position[feeds]
-            present[cell] = True
-            sums[side] += np.bincount(
-                cell * width + column[feeds], weights=value[feeds], minlength=cells * width
-            )
+    present, increments = _window_cells(rows, units, catalogue, width)
     if not present.any():
         return pl.DataFrame(schema=LATEST_SCHEMA)
     numerator, denominator = (
-        sums[side].reshape(cells, width)[present].cumsum(axis=1).round().astype(np.int64)
-        for side in ("numerator", "denominator")
+        increments[side][present].cumsum(axis=1) for side in ("numerator", "denominator")
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
@@ -157,6 +136,33 @@ def window_latest(
         },
         schema=LATEST_SCHEMA,
     ).with_columns(pl.col("value").fill_nan(None), pl.col("rate").fill_nan(None))
+
+
+def _window_cells(
+    rows: pl.DataFrame, units: np.ndarray, catalogue, width: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Cell k × len(units) + unit position = KPI k at that unit: whether any row feeds it, and each
+    side's increments per window column (cells × width)."""
+    cells = len(catalogue) * len(units)
+    position = np.searchsorted(units, rows["unit_id"].to_numpy())
+    column, value = rows["column"].to_numpy(), rows["value"].to_numpy().astype(float)
+    measure, facility_type = _Codes(rows["measure"]), _Codes(rows["facility_type"])
+    sums = {side: np.zeros(cells * width) for side in ("numerator", "denominator")}
+    present = np.zeros(cells, dtype=bool)
+    for k, kpi in enumerate(catalogue):
+        for side, name in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+            feeds = measure.codes == measure.code(name)
+            if kpi.facility_types:
+                feeds &= np.isin(facility_type.codes, [facility_type.code(t) for t in kpi.facility_types])
+            cell = k * len(units) + position[feeds]
+            present[cell] = True
+            # float weights sum integers exactly far beyond any count here (2**53)
+            sums[side] += np.bincount(
+                cell * width + column[feeds], weights=value[feeds], minlength=cells * width
+            )
+    return present, {
+        side: np.rint(total).astype(np.int64).reshape(cells, width) for side, total in sums.items()
+    }
 
 
 class _Codes:
