@@ -70,19 +70,12 @@ def test_daily_increments_arrive_whole_through_the_packed_transfer(city) -> None
     engine, ids = city
     start, end = dt.date(2023, 7, 1), TODAY
     district = ids["districts"][0]
-    with engine.connect() as connection:
-        stored = connection.execute(
-            select(
-                KpiDailyFact.measure,
-                KpiDailyFact.ward_id,
-                KpiDailyFact.facility_id,
-                KpiDailyFact.district_id,
-                KpiDailyFact.facility_type,
-                KpiDailyFact.delta,
-                KpiDailyFact.day,
-            ).where(KpiDailyFact.day > start, KpiDailyFact.day <= end)
-        ).all()
-    rows = sorted((m, w, f, d, t, v, _as_date(day)) for m, w, f, d, t, v, day in stored)
+    rows = [
+        (m, w, f, d, t, v, day)
+        for m, w, f, day, v, d, t in _facts(engine, KpiDailyFact.district_id, KpiDailyFact.facility_type)
+        if start < day <= end
+    ]
+    rows.sort()
     assert any(v < 0 for *_, v, _ in rows) and {r[4] for r in rows} > {""}  # signs and types to carry
     packed = measure_daily(engine, CITY_SCOPE, start, end)
     assert sorted(packed.iter_rows()) == rows
@@ -191,7 +184,8 @@ def test_trend_ends_at_the_as_of_value(city) -> None:
     assert middle["denominator"] == sum(v for k, v in exp.items() if k[0] == "residents")
 
 
-def _facts(engine):
+def _facts(engine, *extra):
+    """(measure, ward, facility, day, delta, *extra columns) of every daily fact, sorted."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(
@@ -200,9 +194,10 @@ def _facts(engine):
                 KpiDailyFact.facility_id,
                 KpiDailyFact.day,
                 KpiDailyFact.delta,
+                *extra,
             )
         ).all()
-    return sorted((m, w, f, _as_date(d), v) for m, w, f, d, v in rows)
+    return sorted((m, w, f, _as_date(d), v, *rest) for m, w, f, d, v, *rest in rows)
 
 
 def _as_date(value) -> dt.date:
