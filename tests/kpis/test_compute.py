@@ -159,6 +159,19 @@ def test_scope_limits_the_numbers(city) -> None:
     assert scoped.sort("kpi_id")["numerator"].to_list() == mine["numerator"].to_list()
 
 
+@pytest.mark.parametrize("day", [dt.date(2023, 7, 28), dt.date(2024, 2, 29), dt.date(2024, 9, 3)], ids=str)
+def test_a_past_days_totals_stay_inside_the_scope(city, day) -> None:
+    """The month sums and daily facts of a past day are read inside the caller's scope too."""
+    engine, ids = city
+    district = ids["districts"][0]
+    everything = measure_totals(engine, CITY_SCOPE, day)
+    scoped = measure_totals(engine, Scope(district_ids=frozenset({district})), day)
+    assert scoped.height and set(scoped["district_id"]) == {district}
+    mine = everything.filter(everything["district_id"] == district)
+    assert sorted(scoped.iter_rows()) == sorted(mine.iter_rows())
+    assert measure_totals(engine, Scope(), day).is_empty()  # deny by default
+
+
 def test_trends_read_together_equal_each_kpi_read_alone(city) -> None:
     engine, ids = city
     catalogue = load_file()
