@@ -32,7 +32,7 @@ from kpis.catalogue import Kpi, load_catalogue
 from kpis.rollup import CITY_UNIT_ID, LEVELS, rollup, with_ratio
 
 STATE = "kpi_rollup"  # kpi_refresh_state row: data_through = the day the roll-up describes
-TREND_DAYS = 560  # the phase pages chart 540 days back from an "as of" within the last week
+TREND_DAYS = 760  # the phase pages chart 540 days back from an "as of" up to 220 days before the refresh
 RECENT_DAYS = 35
 R = KpiRollup
 
@@ -271,10 +271,13 @@ def latest(
 
 
 def trend(engine: Engine, scope: Scope, kpi: Kpi, *, end: dt.date, start: dt.date) -> pl.DataFrame | None:
-    """(day, numerator, denominator, value) of one KPI over ``scope`` on the stored points, or None."""
-    if scope.is_empty or rollup_day(engine) != end or start < end - dt.timedelta(days=TREND_DAYS):
+    """(day, numerator, denominator, value) of one KPI over ``scope`` on the stored points in
+    [start, end], or None. For an ``end`` before the roll-up's day the last point may fall before
+    ``end``: the caller adds ``end``'s own figures, which it has from the KPI table."""
+    day = rollup_day(engine)
+    if scope.is_empty or day is None or end > day or start < day - dt.timedelta(days=TREND_DAYS):
         return None
-    conditions = [R.kind == "trend", R.kpi_id == kpi.id, R.day >= start, R.day <= end]
+    conditions = [R.kind == "trend", R.kpi_id == kpi.id, R.day <= end]
     if scope.city:
         conditions.append(R.level == "city")
     elif scope.is_whole_districts:
@@ -294,4 +297,6 @@ def trend(engine: Engine, scope: Scope, kpi: Kpi, *, end: dt.date, start: dt.dat
         schema={"day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64},
         orient="row",
     )
-    return with_ratio(frame)
+    if frame.is_empty() or frame["day"][0] > start:  # the stored points do not reach back to ``start``
+        return None
+    return with_ratio(frame.filter(pl.col("day") >= start))

@@ -187,14 +187,31 @@ def _empty_types() -> pl.DataFrame:
 
 
 def _trends(
-    engine: Engine, scope: Scope, kpis: tuple[Kpi, ...], end: dt.date, start: dt.date
+    engine: Engine, scope: Scope, kpis: tuple[Kpi, ...], end: dt.date, start: dt.date, total: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
-    """From the roll-up's stored points when it covers the request, else daily from the facts (one read
-    for all the KPIs it does not cover)."""
+    """From the roll-up's stored points when they cover the request, ending on ``end``'s figures in
+    ``total`` (the in-scope KPI table on ``end``); else daily from the facts (one read for all the
+    KPIs the roll-up does not cover)."""
     stored = {kpi.id: rollup_store.trend(engine, scope, kpi, end=end, start=start) for kpi in kpis}
     missing = tuple(kpi for kpi in kpis if stored[kpi.id] is None)
     daily = kpi_trends(engine, scope, missing, end=end, start=start) if missing else {}
-    return {kpi_id: trend if trend is not None else daily[kpi_id] for kpi_id, trend in stored.items()}
+    return {
+        kpi_id: _ending_on(trend, end, total.filter(pl.col("kpi_id") == kpi_id))
+        if trend is not None
+        else daily[kpi_id]
+        for kpi_id, trend in stored.items()
+    }
+
+
+def _ending_on(trend: pl.DataFrame, end: dt.date, total: pl.DataFrame) -> pl.DataFrame:
+    """``trend`` with ``end`` as its last point (a past day falls between the stored weekly points)."""
+    if trend.is_empty() or total.is_empty() or trend["day"][-1] == end:
+        return trend
+    last = pl.DataFrame(
+        {"day": [end], "numerator": total["numerator"][:1], "denominator": total["denominator"][:1]},
+        schema={"day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64},
+    )
+    return with_ratio(pl.concat([trend.select("day", "numerator", "denominator"), last]))
 
 
 def by_facility_type(engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[Kpi, ...]) -> pl.DataFrame:
@@ -230,7 +247,7 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
     districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org, facts=facts)
     types = by_facility_type(engine, scope, as_of, phase_kpis)
     start = as_of - dt.timedelta(days=trend_days)
-    trends = _trends(engine, scope, phase_kpis, as_of, start)
+    trends = _trends(engine, scope, phase_kpis, as_of, start, total)
     items = []
     for kpi in phase_kpis:
         row = total.filter(pl.col("kpi_id") == kpi.id)

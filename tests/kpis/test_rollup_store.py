@@ -133,6 +133,40 @@ def test_trend_points_equal_the_daily_trend(city) -> None:
             assert (joined["denominator"] == joined["denominator_daily"]).all(), kpi.id
 
 
+@pytest.mark.parametrize("back", [40, 200])
+def test_a_past_days_trend_is_the_stored_points_up_to_it_and_its_own_figures(city, back) -> None:
+    """Phase pages for a past day chart the roll-up's stored points (no pass over the facts) and end on
+    that day's exact figures; every point equals the daily trend from the facts."""
+    from services.kpis import phase_view
+
+    engine, ids = city
+    as_of = TODAY - dt.timedelta(days=back)
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+        for phase in (1, 2, 3):
+            for item in phase_view(engine, scope, phase, as_of)["items"]:
+                trend = item["trend"]
+                daily = kpi_trend(engine, scope, item["kpi"], end=as_of, start=as_of - dt.timedelta(days=540))
+                if daily.is_empty():
+                    continue
+                assert trend["day"][-1] == as_of and trend.height < daily.height  # weekly points
+                joined = trend.join(daily, on="day", how="inner", suffix="_daily")
+                assert joined.height == trend.filter(pl.col("day") >= daily["day"][0]).height
+                assert (joined["numerator"] == joined["numerator_daily"]).all(), item["kpi"].id
+                assert (joined["denominator"] == joined["denominator_daily"]).all(), item["kpi"].id
+
+
+def test_stored_points_that_do_not_reach_back_far_enough_are_not_used(city, monkeypatch) -> None:
+    """A roll-up written with a shorter trend history (an older version) must not cut a chart short."""
+    engine, _ = city
+    kpi = load_catalogue(engine)[0]
+    start = TODAY - dt.timedelta(days=540)
+    assert rollup_store.trend(engine, CITY_SCOPE, kpi, end=TODAY, start=start) is not None
+    monkeypatch.setattr(rollup_store, "TREND_DAYS", 300)
+    rollup_store.materialise(engine, TODAY)
+    monkeypatch.undo()
+    assert rollup_store.trend(engine, CITY_SCOPE, kpi, end=TODAY, start=start) is None
+
+
 def test_one_fact_window_serves_every_level_of_an_as_of_day_like_separate_reads(city) -> None:
     """An "as of" day without a roll-up: the tables built from one shared read equal separate ones,
     and a narrower request is answered from the wider read."""
