@@ -128,7 +128,7 @@ class _SqliteBulkLoad(BulkLoad):
             return [tuple(row) for row in cursor.fetchall()]
 
     def _write(self, table: Table, chunk: pl.DataFrame) -> None:
-        chunk = chunk.with_columns(_sqlite_storage_expr(chunk, name) for name in chunk.columns)
+        chunk = sqlite_storage(chunk)
         with self._guard(f"ingest {table.name}"), self.connection.cursor() as cursor:
             cursor.adbc_ingest(table.name, chunk.to_arrow(), mode="append")
 
@@ -166,8 +166,7 @@ def append_frame(connection: Connection, table_name: str, frame: pl.DataFrame) -
     if connection.dialect.name == "postgresql":
         _copy_csv(connection, table_named(table_name), frame)
         return
-    dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
-    frame = frame.with_columns(pl.col(dates).dt.strftime("%Y-%m-%d"))  # SQLAlchemy's Date on SQLite
+    frame = sqlite_storage(frame)
     marks = ", ".join("?" for _ in frame.columns)
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     connection.exec_driver_sql(f'INSERT INTO "{table_name}" ({columns}) VALUES ({marks})', frame.rows())
@@ -278,6 +277,11 @@ def _json_text(value: object) -> str:
     if isinstance(value, pl.Series):
         value = value.to_list()
     return json.dumps(value, ensure_ascii=False)
+
+
+def sqlite_storage(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as SQLAlchemy's SQLite dialect stores it (see ``_sqlite_storage_expr``)."""
+    return frame.with_columns(_sqlite_storage_expr(frame, name) for name in frame.columns)
 
 
 def _sqlite_storage_expr(chunk: pl.DataFrame, name: str) -> pl.Expr:

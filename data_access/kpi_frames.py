@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from data_access.bulk import append_frame
+from data_access.bulk import append_frame, sqlite_storage
 from data_access.kpi_facts import rebuild_month_facts
 from data_access.models import Base
 
@@ -124,18 +124,16 @@ class Reader:
         return _snapshot_frames(self, queries)
 
     def execute(self, sql: str) -> None:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql)
-        finally:
-            cursor.close()
+        _run(self.connection, sql)
 
     def ingest(self, table: str, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
         cursor = self.connection.cursor()
         try:
-            cursor.adbc_ingest(table, _for_ingest(frame, self.sqlite), mode="append")
+            cursor.adbc_ingest(
+                table, (sqlite_storage(frame) if self.sqlite else frame).to_arrow(), mode="append"
+            )
         finally:
             cursor.close()
 
@@ -560,12 +558,6 @@ FRAME_SOURCES: dict[str, Callable[[Reader, dt.date | None, dt.date], pl.DataFram
 
 def _in_list(values: Sequence[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def _for_ingest(frame: pl.DataFrame, sqlite: bool):
-    if sqlite:  # SQLAlchemy's Date on SQLite is ISO text
-        frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
-    return frame.to_arrow()
 
 
 def _fact_sums(reader: Reader, in_measures: str, first: dt.date, last: dt.date) -> pl.DataFrame:
