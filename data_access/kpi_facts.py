@@ -410,41 +410,41 @@ def refresh_source(
 def rebuild_district_facts(connection: Connection, measures: Sequence[str], since: dt.date | None) -> None:
     """kpi_district_fact := the facts of ``measures`` (days >= ``since``) summed per district and type."""
     D = KpiDistrictFact
-    measures = list(measures)
-    stale = delete(D).where(D.measure.in_(measures))
-    conditions = [F.measure.in_(measures)]
-    if since is not None:
-        stale = stale.where(D.day >= _date(since))
-        conditions.append(F.day >= _date(since))
-    connection.execute(stale)
-    total = func.sum(F.delta)
-    keys = (F.measure, F.day, F.district_id, F.facility_type)
-    connection.execute(
-        insert(D).from_select(
-            ["measure", "day", "district_id", "facility_type", "delta"],
-            select(*keys, total).where(*conditions).group_by(*keys).having(total != 0),
-        )
-    )
+    _resum(connection, D, D.day, measures, since, keys=(F.measure, F.day, F.district_id, F.facility_type))
 
 
 def rebuild_month_facts(connection: Connection, measures: Sequence[str], since: dt.date | None) -> None:
     """kpi_month_fact := the facts of ``measures`` summed per month, for the months from ``since``'s on."""
     M = KpiMonthFact
-    measures = list(measures)
     month = _Sql(connection.dialect.name).month_start(F.day)
-    stale = delete(M).where(M.measure.in_(measures))
+    _resum(
+        connection,
+        M,
+        M.month,
+        measures,
+        month_start(since) if since is not None else None,
+        keys=(F.measure, month, F.ward_id, F.facility_id),
+        carried=(F.district_id, F.facility_type),  # the same for every fact of a (ward, facility)
+    )
+
+
+def _resum(connection: Connection, summary, summary_day, measures, first_day, *, keys, carried=()) -> None:
+    """Replace ``summary``'s rows of ``measures`` (``summary_day`` >= ``first_day``) by the daily facts
+    dated from ``first_day`` on, summed by ``keys`` (the summary's key columns, in its column order);
+    ``carried`` columns follow the keys (each constant within a key); zero sums are left out."""
+    measures = list(measures)
+    stale = delete(summary).where(summary.measure.in_(measures))
     conditions = [F.measure.in_(measures)]
-    if since is not None:
-        first = month_start(since)
-        stale = stale.where(M.month >= _date(first))
-        conditions.append(F.day >= _date(first))
+    if first_day is not None:
+        stale = stale.where(summary_day >= _date(first_day))
+        conditions.append(F.day >= _date(first_day))
     connection.execute(stale)
     total = func.sum(F.delta)
-    keys = (F.measure, month, F.ward_id, F.facility_id)
+    columns = [c.name for c in summary.__table__.columns]
     connection.execute(
-        insert(M).from_select(
-            ["measure", "month", "ward_id", "facility_id", "district_id", "facility_type", "delta"],
-            select(*keys, func.min(F.district_id), func.min(F.facility_type), total)
+        insert(summary).from_select(
+            columns,
+            select(*keys, *(func.min(c) for c in carried), total)
             .where(*conditions)
             .group_by(*keys)
             .having(total != 0),
