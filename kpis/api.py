@@ -83,13 +83,6 @@ class FactWindow:
         return base, daily
 
 
-def _window_values(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
-    """Daily KPI num/den per unit for the days of the window ending at ``facts.as_of``."""
-    measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
-    base_finest, daily_finest = facts.frames(measures, level)
-    return window_grid(base_finest, daily_finest, facts.start, facts.as_of, level, catalogue, org)
-
-
 def _window_latest(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
     measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
     base_finest, daily_finest = facts.frames(measures, level)

@@ -12,7 +12,6 @@ from data_access.scope import CITY_SCOPE, Scope
 from kpis import rollup_store
 from kpis.api import (
     FactWindow,
-    _window_values,
     kpi_table,
     kpi_trend,
     latest_with_rates,
@@ -36,7 +35,9 @@ def city(engine):
 
 def _from_facts(engine, scope: Scope, level: str) -> pl.DataFrame:
     catalogue = load_catalogue(engine)
-    series = _window_values(FactWindow(engine, scope, TODAY), level, catalogue, org_frames(engine))
+    facts = FactWindow(engine, scope, TODAY)
+    base, daily = facts.frames(sorted({m for k in catalogue for m in (k.numerator, k.denominator)}), level)
+    series = window_grid(base, daily, facts.start, TODAY, level, catalogue, org_frames(engine))
     return latest_with_rates(series, TODAY).select(
         "kpi_id", "unit_id", "numerator", "denominator", "value", "rate"
     )
