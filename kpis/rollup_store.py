@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 
 import polars as pl
 from sqlalchemy import Engine, delete, func, select
@@ -271,32 +272,43 @@ def latest(
 
 
 def trend(engine: Engine, scope: Scope, kpi: Kpi, *, end: dt.date, start: dt.date) -> pl.DataFrame | None:
-    """(day, numerator, denominator, value) of one KPI over ``scope`` on the stored points in
-    [start, end], or None. For an ``end`` before the roll-up's day the last point may fall before
-    ``end``: the caller adds ``end``'s own figures, which it has from the KPI table."""
+    """``trends`` of one KPI."""
+    return trends(engine, scope, (kpi,), end=end, start=start)[kpi.id]
+
+
+def trends(
+    engine: Engine, scope: Scope, kpis: Sequence[Kpi], *, end: dt.date, start: dt.date
+) -> dict[str, pl.DataFrame | None]:
+    """Per KPI: (day, numerator, denominator, value) over ``scope`` on the stored points in
+    [start, end], or None where the roll-up cannot answer (one read for all the KPIs). For an ``end``
+    before the roll-up's day the last point may fall before ``end``: the caller adds ``end``'s own
+    figures, which it has from the KPI table."""
+    none: dict[str, pl.DataFrame | None] = {kpi.id: None for kpi in kpis}
     day = rollup_day(engine)
     if scope.is_empty or day is None or end > day or start < day - dt.timedelta(days=TREND_DAYS):
-        return None
-    conditions = [R.kind == "trend", R.kpi_id == kpi.id, R.day <= end]
+        return none
+    conditions = [R.kind == "trend", R.kpi_id.in_(list(none)), R.day <= end]
     if scope.city:
         conditions.append(R.level == "city")
     elif scope.is_whole_districts:
         conditions += [R.level == "district", R.unit_id.in_(sorted(scope.district_ids))]
     else:
-        return None
+        return none
     stmt = (
-        select(R.day, func.sum(R.numerator), func.sum(R.denominator))
+        select(R.kpi_id, R.day, func.sum(R.numerator), func.sum(R.denominator))
         .where(*conditions)
-        .group_by(R.day)
-        .order_by(R.day)
+        .group_by(R.kpi_id, R.day)
+        .order_by(R.kpi_id, R.day)
     )
     with engine.connect() as connection:
         rows = connection.execute(stmt).all()
-    frame = pl.DataFrame(
+    points = pl.DataFrame(
         rows,
-        schema={"day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64},
+        schema={"kpi_id": pl.String, "day": pl.Date, "numerator": pl.Int64, "denominator": pl.Int64},
         orient="row",
     )
-    if frame.is_empty() or frame["day"][0] > start:  # the stored points do not reach back to ``start``
-        return None
-    return with_ratio(frame.filter(pl.col("day") >= start))
+    found = {}
+    for (kpi_id,), frame in points.group_by("kpi_id", maintain_order=True):
+        if frame["day"][0] <= start:  # else the stored points do not reach back to ``start``
+            found[kpi_id] = with_ratio(frame.drop("kpi_id").filter(pl.col("day") >= start))
+    return none | found

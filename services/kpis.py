@@ -192,7 +192,7 @@ def _trends(
     """From the roll-up's stored points when they cover the request, ending on ``end``'s figures in
     ``total`` (the in-scope KPI table on ``end``); else daily from the facts (one read for all the
     KPIs the roll-up does not cover)."""
-    stored = {kpi.id: rollup_store.trend(engine, scope, kpi, end=end, start=start) for kpi in kpis}
+    stored = rollup_store.trends(engine, scope, kpis, end=end, start=start)
     missing = tuple(kpi for kpi in kpis if stored[kpi.id] is None)
     daily = kpi_trends(engine, scope, missing, end=end, start=start) if missing else {}
     return {
