@@ -3,14 +3,17 @@ snapshot of the refresh's own transaction (else the trigger log it empties would
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import time
 
 import polars as pl
+import pytest
 from sqlalchemy import text
 
-from data_access.kpi_frames import Query, Reader, adbc_connect
+from data_access.kpi_frames import Query, Reader, adbc_connect, refresh_frame_sources
+from kpis.measures import EPOCH, SOURCES
 
 COUNT = Query("SELECT count(*) AS n FROM probe", (), {"n": pl.Int64})
 
@@ -57,3 +60,23 @@ def test_concurrent_reads_see_the_refresh_snapshot_not_later_commits(engine) -> 
             writer.kill()
     with engine.connect() as check:
         assert check.execute(text("SELECT count(*) FROM probe")).scalar() == 2
+
+
+def test_a_failing_refresh_lane_is_reported_after_every_lane_has_ended(engine) -> None:
+    """SQLite runs the whole-table sources in two child processes at once: a failure in one names its
+    sources, and is raised only once the other lane's write has ended too."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refreshes the sources in this process, one after another")
+    with engine.begin() as connection:  # a trigger-log row the population lane empties when it ends
+        connection.execute(
+            text(
+                "INSERT INTO kpi_population_change (sign, resident_id, ward_id, district_id, insured) "
+                "VALUES (1, 1, 1, 1, false)"
+            )
+        )
+    jobs = [("population", SOURCES["population"], None), ("no_such_source", ("x",), None)]
+    with pytest.raises(RuntimeError, match="KPI refresh of no_such_source failed") as failure:
+        refresh_frame_sources(engine, jobs, EPOCH, dt.date(2025, 1, 1), None)
+    assert "population" not in str(failure.value).splitlines()[0]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM kpi_population_change")).scalar() == 0
