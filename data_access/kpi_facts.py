@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import (
+    BigInteger,
     Date,
     Integer,
     String,
@@ -686,42 +687,47 @@ def measure_daily(
         return _packed_daily(connection, conditions)
 
 
-_PACKED = ("ward_id", "facility_id", "district_id", "delta")  # integers only: nothing to escape
+# A unit packs into one integer, district · 10^14 + ward · 10^7 + facility: ids stay far below 10^7
+# (~700 org units, ~660 facilities) and the sum far below 2^63.
+_UNIT_BASE = 10**7
 
 
 def _packed_daily(connection: Connection, conditions: list) -> pl.DataFrame:
     """The daily facts matching ``conditions`` as a ``_DAILY_SCHEMA`` frame, transferred packed.
 
     A 28-day window at city scale is ~170 k rows, and building a Python tuple per row cost 0.5 s on
-    SQLite. The database packs each (measure, day, facility type)'s rows into ONE string
-    "ward:facility:district:delta,…" instead; polars unpacks them: 0.16 s (scale 1.0).
+    SQLite. The database packs each (measure, day)'s rows into ONE string "unit:delta:type,…" instead
+    (``unit`` = the three ids in one integer); polars unpacks them. Grouped in the primary key's order
+    and with one number to format per id triple, SQLite packs a window in 0.06 s instead of 0.16 s
+    (scale 1.0).
     """
-    text = [cast(getattr(F, name), String) for name in _PACKED]
-    item = text[0]
-    for part in text[1:]:
-        item = item.concat(":").concat(part)
+    unit = (
+        cast(F.district_id, BigInteger) * _UNIT_BASE**2
+        + cast(F.ward_id, BigInteger) * _UNIT_BASE
+        + cast(F.facility_id, BigInteger)
+    )
+    item = cast(unit, String).concat(":").concat(cast(F.delta, String)).concat(":").concat(F.facility_type)
     aggregate = func.group_concat if connection.dialect.name == "sqlite" else func.string_agg
-    packed = aggregate(item, ",")
     stmt = (
-        select(F.measure, cast(F.day, String), F.facility_type, packed)
+        select(F.measure, cast(F.day, String), aggregate(item, ","))
         .where(*conditions)
-        .group_by(F.measure, F.day, F.facility_type)
+        .group_by(F.measure, F.day)
     )
-    groups = _frame(
-        connection.execute(stmt),
-        {"measure": pl.String, "day": pl.String, "facility_type": pl.String, "packed": pl.String},
-    )
+    groups = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.String, "packed": pl.String})
     fields = pl.col("packed").str.split(":")
+    unit_id = fields.list.get(0).cast(pl.Int64)
     return (
         groups.with_columns(pl.col("packed").str.split(","))
         .explode("packed")
         .select(
             "measure",
-            *[fields.list.get(i).cast(pl.Int64).alias(name) for i, name in enumerate(_PACKED)],
-            "facility_type",
+            (unit_id // _UNIT_BASE % _UNIT_BASE).alias("ward_id"),
+            (unit_id % _UNIT_BASE).alias("facility_id"),
+            (unit_id // _UNIT_BASE**2).alias("district_id"),
+            fields.list.get(2).alias("facility_type"),
             pl.col("day").str.to_date("%Y-%m-%d"),
+            fields.list.get(1).cast(pl.Int64).alias("value"),
         )
-        .rename({"delta": "value"})
         .select([pl.col(name).cast(dtype) for name, dtype in _DAILY_SCHEMA.items()])
     )
 
