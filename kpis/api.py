@@ -82,6 +82,18 @@ class FactWindow:
         self._read[(grain, wanted)] = (base, daily)
         return base, daily
 
+    def totals_read(self, measures: Sequence[str]) -> pl.DataFrame | None:
+        """Totals on ``as_of`` per finest unit — the base plus the window's increments — from facts
+        this window has already read, or None if no finest read holds ``measures``."""
+        wanted = frozenset(measures)
+        for (grain, read), (base, daily) in self._read.items():
+            if grain == "finest" and wanted <= read:
+                keep = pl.col("measure").is_in(sorted(wanted))
+                rows = pl.concat([base.filter(keep), daily.filter(keep).select(base.columns)])
+                keys = [name for name in base.columns if name != "value"]
+                return rows.group_by(keys).agg(pl.col("value").sum()).filter(pl.col("value") != 0)
+        return None
+
 
 def _window_latest(facts: FactWindow, level: str, catalogue, org) -> pl.DataFrame:
     measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})

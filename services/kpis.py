@@ -214,14 +214,22 @@ def _ending_on(trend: pl.DataFrame, end: dt.date, total: pl.DataFrame) -> pl.Dat
     return with_ratio(pl.concat([trend.select("day", "numerator", "denominator"), last]))
 
 
-def by_facility_type(engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[Kpi, ...]) -> pl.DataFrame:
-    """Facility-based KPIs split by facility type (kpi_id, facility_type, numerator, denominator, value)."""
+def by_facility_type(
+    engine: Engine, scope: Scope, as_of: dt.date, kpis: tuple[Kpi, ...], facts: FactWindow | None = None
+) -> pl.DataFrame:
+    """Facility-based KPIs split by facility type (kpi_id, facility_type, numerator, denominator, value).
+
+    ``facts``: the request's fact window; a past day's finest facts it has read give the totals.
+    """
     from kpis.measures import FACILITY_MEASURES  # only these have facility rows
 
     measures = sorted({m for k in kpis for m in (k.numerator, k.denominator) if m in FACILITY_MEASURES})
     if not measures:
         return _empty_types()
-    if scope.is_whole_districts:  # the facility type survives in the district-level totals
+    read = facts.totals_read(measures) if facts is not None else None
+    if read is not None:
+        finest = read.filter(pl.col("facility_id") > 0)
+    elif scope.is_whole_districts:  # the facility type survives in the district-level totals
         finest = district_totals(engine, scope, as_of, measures).filter(pl.col("facility_type") != "")
     else:
         finest = measure_totals(engine, scope, as_of, measures).filter(pl.col("facility_id") > 0)
@@ -245,7 +253,7 @@ def phase_view(engine: Engine, scope: Scope, phase: int, as_of: dt.date, trend_d
     wards = kpi_table(engine, scope, as_of, "ward", catalogue=phase_kpis, org=org, facts=facts)
     total = kpi_table(engine, scope, as_of, "city", catalogue=phase_kpis, org=org, facts=facts)
     districts = kpi_table(engine, scope, as_of, "district", catalogue=phase_kpis, org=org, facts=facts)
-    types = by_facility_type(engine, scope, as_of, phase_kpis)
+    types = by_facility_type(engine, scope, as_of, phase_kpis, facts)
     start = as_of - dt.timedelta(days=trend_days)
     trends = _trends(engine, scope, phase_kpis, as_of, start, total)
     items = []

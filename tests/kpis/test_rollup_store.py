@@ -234,3 +234,9 @@ def test_facility_type_breakdown_from_district_totals_equals_the_finest(city) ->
             slow = by_facility_type(engine, finest_path, as_of, catalogue)
             assert fast.height > 0
             assert fast.equals(slow), (scope, as_of)
+            window = FactWindow(engine, scope, as_of)
+            assert window.totals_read(["facility_registered"]) is None  # nothing read yet
+            kpi_table(engine, scope, as_of, "ward", catalogue=catalogue, facts=window)
+            # a past day's ward table reads the finest facts (the refresh day's comes from the roll-up)
+            assert (window.totals_read(["facility_registered"]) is None) == (as_of == TODAY)
+            assert by_facility_type(engine, scope, as_of, catalogue, window).equals(fast), (scope, as_of)
