@@ -49,18 +49,34 @@ def theil_sen_slopes(values: np.ndarray) -> np.ndarray:
 
 
 def _slopes(values: np.ndarray) -> np.ndarray:
+    out = np.full(values.shape[0], np.nan)
+    # A unit whose value did not move (half the ward and facility rows of a day) has every slope 0.
+    constant = (values == values[:, :1]).all(axis=1)  # a NaN is never equal: such rows are computed
+    out[constant] = 0.0
+    moving = np.flatnonzero(~constant)
+    if moving.size == 0:
+        return out
     i, j = np.triu_indices(values.shape[1], k=1)
     with np.errstate(invalid="ignore"):
-        slopes = (values[:, j] - values[:, i]) / (j - i)
-    out = np.full(values.shape[0], np.nan)
+        slopes = (values[moving][:, j] - values[moving][:, i]) / (j - i)
     missing = np.isnan(slopes)
     complete = ~missing.any(axis=1)
-    if complete.any():  # np.median partitions; np.nanmedian is ~5x slower, so only where needed
-        out[complete] = np.median(slopes[complete], axis=1)
+    if complete.any():  # rows without gaps: the two middle slopes by partition (np.median would also
+        # look for NaNs; np.nanmedian is ~5x slower), so only the others take the NaN-aware path
+        out[moving[complete]] = _middle(slopes[complete])
     partial = ~complete & ~missing.all(axis=1)
     if partial.any():
-        out[partial] = np.nanmedian(slopes[partial], axis=1)
+        out[moving[partial]] = np.nanmedian(slopes[partial], axis=1)
     return out
+
+
+def _middle(slopes: np.ndarray) -> np.ndarray:
+    """Row-wise median of an array without NaNs: the mean of its two middle values (the one middle
+    value when the count is odd), as ``np.median`` computes it."""
+    count = slopes.shape[1]
+    low, high = (count - 1) // 2, count // 2
+    ordered = np.partition(slopes, [low, high], axis=1)
+    return (ordered[:, low] + ordered[:, high]) / 2
 
 
 def run_rate(values: Sequence[float | None]) -> float | None:

@@ -100,3 +100,20 @@ def test_theil_sen_in_chunks_equals_all_rows_at_once(monkeypatch) -> None:
     monkeypatch.setattr(forecast, "SLOPE_CHUNK_ROWS", 10**6)
     assert np.array_equal(chunked, theil_sen_slopes(matrix), equal_nan=True)
     assert not np.isnan(chunked).any()
+
+
+@pytest.mark.parametrize("days", [2, 3, 28, 29, 30])
+def test_theil_sen_equals_the_median_of_every_pairwise_slope(days) -> None:
+    """Units that did not move, units with gaps or without data, and even and odd numbers of pairs:
+    the fast paths give exactly the textbook median of all pairwise slopes."""
+    rng = np.random.default_rng(days)
+    matrix = rng.integers(0, 3, (600, days)).cumsum(axis=1) / 7
+    matrix[::5] = matrix[::5, :1]  # no change in the window
+    matrix[1::7, days // 2] = np.nan  # a gap
+    matrix[2::11] = np.nan  # no data at all
+    i, j = np.triu_indices(days, k=1)
+    expected = [
+        np.nan if np.isnan(row).all() else np.nanmedian(row)
+        for row in (matrix[:, j] - matrix[:, i]) / (j - i)
+    ]
+    assert np.array_equal(theil_sen_slopes(matrix), np.array(expected), equal_nan=True)
