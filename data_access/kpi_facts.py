@@ -714,8 +714,8 @@ def _packed_daily(connection: Connection, conditions: list) -> pl.DataFrame:
         .group_by(F.measure, F.day)
     )
     groups = _frame(connection.execute(stmt), {"measure": pl.String, "day": pl.String, "packed": pl.String})
-    fields = pl.col("packed").str.split(":")
-    unit_id = fields.list.get(0).cast(pl.Int64)
+    fields = pl.col("packed").str.split_exact(":", 2)  # a struct of three strings: no list column
+    unit_id = fields.struct[0].cast(pl.Int64)
     return (
         groups.with_columns(pl.col("packed").str.split(","))
         .explode("packed")
@@ -724,9 +724,9 @@ def _packed_daily(connection: Connection, conditions: list) -> pl.DataFrame:
             (unit_id // _UNIT_BASE % _UNIT_BASE).alias("ward_id"),
             (unit_id % _UNIT_BASE).alias("facility_id"),
             (unit_id // _UNIT_BASE**2).alias("district_id"),
-            fields.list.get(2).alias("facility_type"),
+            fields.struct[2].alias("facility_type"),
             pl.col("day").str.to_date("%Y-%m-%d"),
-            fields.list.get(1).cast(pl.Int64).alias("value"),
+            fields.struct[1].cast(pl.Int64).alias("value"),
         )
         .select([pl.col(name).cast(dtype) for name, dtype in _DAILY_SCHEMA.items()])
     )
