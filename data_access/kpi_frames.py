@@ -300,10 +300,17 @@ def increments(
 ) -> pl.DataFrame:
     """(measure, ward, facility, day, district, type, delta) summed per key; zero sums dropped.
 
-    ``rows`` has ward_id, facility_id, district_id, facility_type and whatever the edges read;
+    ``rows`` has ward_id, district_id and whatever the edges read, plus facility_id and facility_type
+    for facility-level rows (without them every row counts at ward level: facility 0, type "").
     ``sign`` (+1/-1 per row) turns before/after images of changed rows into the change of the facts.
     """
-    keys = ["ward_id", "facility_id", "district_id", "facility_type"]
+    ward_level = "facility_id" not in rows.collect_schema().names()
+    if ward_level:
+        rows = rows.with_columns(pl.lit(0, pl.Int32).alias("facility_id"))
+    # One integer group key instead of three (and no constant type string): the population's ~20
+    # group-bys over 9 M rows take half the time.
+    keys = ["unit"] if ward_level else ["unit", "facility_type"]
+    rows = rows.with_columns(_packed_unit(rows))
     parts = []
     for edge in edges:
         valid = edge.start.is_not_null()
@@ -332,15 +339,39 @@ def increments(
         .group_by(["measure", *keys, "day"])
         .agg(pl.col("delta").sum())
         .filter(pl.col("delta") != 0)
+        .with_columns(_unpacked_unit(ward_level))
         .select([pl.col(name).cast(dtype) for name, dtype in FACT_SCHEMA.items()])
     )
     return merged.collect()
 
 
-def _ward_keys(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.with_columns(
-        pl.lit(0, pl.Int32).alias("facility_id"), pl.lit("", pl.String).alias("facility_type")
-    )
+UNIT_BASE = 2**21  # ward, facility and district ids below it pack into one Int64 (63 bits)
+
+
+def _packed_unit(rows: pl.LazyFrame) -> pl.Expr:
+    """``unit`` = (district · 2^21 + facility) · 2^21 + ward; ids out of range are refused here rather
+    than mixed up silently (there are ~700 org units and ~660 facilities)."""
+    ids = ("ward_id", "facility_id", "district_id")
+    bounds = rows.select(
+        *(pl.col(name).min().alias(f"min_{name}") for name in ids),
+        *(pl.col(name).max().alias(f"max_{name}") for name in ids),
+    ).collect()
+    for name in ids:
+        low, high = bounds[f"min_{name}"][0], bounds[f"max_{name}"][0]
+        if low is not None and (low < 0 or high >= UNIT_BASE):
+            raise ValueError(f"{name} outside 0..{UNIT_BASE - 1}: {low}..{high}")
+    as_int = [pl.col(name).cast(pl.Int64) for name in ids]
+    return ((as_int[2] * UNIT_BASE + as_int[1]) * UNIT_BASE + as_int[0]).alias("unit")
+
+
+def _unpacked_unit(ward_level: bool) -> list[pl.Expr]:
+    unit = pl.col("unit")
+    columns = [
+        (unit % UNIT_BASE).alias("ward_id"),
+        (unit // UNIT_BASE % UNIT_BASE).alias("facility_id"),
+        (unit // UNIT_BASE**2).alias("district_id"),
+    ]
+    return [*columns, pl.lit("", pl.String).alias("facility_type")] if ward_level else columns
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -420,7 +451,7 @@ def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Data
     # Joined once, eagerly: a lazy join under the ~20 edge group-bys is evaluated once per edge.
     joined = residents.join(records, on="id", how="left")
     del residents, records
-    return increments(_ward_keys(joined.lazy()), population_edges(), since, history_start(epoch))
+    return increments(joined.lazy(), population_edges(), since, history_start(epoch))
 
 
 def population_changes(reader: Reader, through_id: int, epoch: dt.date) -> pl.DataFrame:
@@ -440,9 +471,7 @@ def population_changes(reader: Reader, through_id: int, epoch: dt.date) -> pl.Da
             "insured": pl.Boolean,
         },
     )
-    return increments(
-        _ward_keys(images.lazy()), population_edges(), None, history_start(epoch), sign=pl.col("sign")
-    )
+    return increments(images.lazy(), population_edges(), None, history_start(epoch), sign=pl.col("sign"))
 
 
 def _facilities(reader: Reader) -> pl.DataFrame:
@@ -554,7 +583,7 @@ def admin_event(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Dat
             c("applied").is_not_null() & (c("applied") <= c("received") + pl.duration(days=7)),
         ),
     )
-    return increments(_ward_keys(events.lazy()), edges, since, history_start(epoch))
+    return increments(events.lazy(), edges, since, history_start(epoch))
 
 
 FRAME_SOURCES: dict[str, Callable[[Reader, dt.date | None, dt.date], pl.DataFrame]] = {

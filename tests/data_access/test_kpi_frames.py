@@ -12,7 +12,15 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from data_access.kpi_frames import Query, Reader, adbc_connect, refresh_frame_sources
+from data_access.kpi_frames import (
+    UNIT_BASE,
+    Edge,
+    Query,
+    Reader,
+    adbc_connect,
+    increments,
+    refresh_frame_sources,
+)
 from kpis.measures import EPOCH, SOURCES
 
 COUNT = Query("SELECT count(*) AS n FROM probe", (), {"n": pl.Int64})
@@ -80,3 +88,36 @@ def test_a_failing_refresh_lane_is_reported_after_every_lane_has_ended(engine) -
     assert "population" not in str(failure.value).splitlines()[0]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM kpi_population_change")).scalar() == 0
+
+
+def test_increments_keep_ids_up_to_the_packing_limit_and_refuse_larger_ones() -> None:
+    """The group key packs ward, facility and district into one integer: every id up to the limit
+    comes back as it was, ward-level rows get facility 0 and type "", and a larger id is refused."""
+    top = UNIT_BASE - 1
+    day = dt.date(2024, 3, 1)
+    rows = pl.DataFrame(
+        {
+            "ward_id": [1, top, top],
+            "facility_id": [top, 0, 0],
+            "district_id": [top, 2, 2],
+            "facility_type": ["TYT", "", ""],
+            "on": [day, day, day + dt.timedelta(days=1)],
+        },
+        schema_overrides={"ward_id": pl.Int32, "facility_id": pl.Int32, "district_id": pl.Int32},
+    )
+    edge = (Edge("m", pl.col("on")),)
+    columns = ["ward_id", "facility_id", "district_id", "facility_type", "day", "delta"]
+    facts = increments(rows.lazy(), edge, None, dt.date(2023, 7, 1))
+    assert sorted(facts.select(columns).rows()) == [
+        (1, top, top, "TYT", day, 1),
+        (top, 0, 2, "", day, 1),
+        (top, 0, 2, "", day + dt.timedelta(days=1), 1),
+    ]
+    ward_level = increments(rows.drop("facility_id", "facility_type").lazy(), edge, None, dt.date(2023, 7, 1))
+    assert sorted(ward_level.select("ward_id", "facility_id", "district_id", "facility_type").rows()) == [
+        (1, 0, top, ""),
+        (top, 0, 2, ""),
+        (top, 0, 2, ""),
+    ]
+    with pytest.raises(ValueError, match="ward_id outside"):
+        increments(rows.with_columns(pl.lit(UNIT_BASE, pl.Int32).alias("ward_id")).lazy(), edge, None, day)
