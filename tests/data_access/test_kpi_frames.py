@@ -121,3 +121,15 @@ def test_increments_keep_ids_up_to_the_packing_limit_and_refuse_larger_ones() ->
     ]
     with pytest.raises(ValueError, match="ward_id outside"):
         increments(rows.with_columns(pl.lit(UNIT_BASE, pl.Int32).alias("ward_id")).lazy(), edge, None, day)
+
+
+def test_only_a_truly_sorted_key_is_flagged_for_the_merge_join() -> None:
+    from data_access.kpi_frames import _sorted_flag
+
+    residents = pl.DataFrame({"id": [1, 2, 3, 4], "ward_id": [10, 10, 11, 12]})
+    records = pl.DataFrame({"id": [3, 1, 4], "created": [30, 10, 40]})  # inserted out of resident order
+    assert _sorted_flag(records, "id")["id"].flags["SORTED_ASC"] is False
+    assert _sorted_flag(residents, "id")["id"].flags["SORTED_ASC"] is True
+    for ordered in (records, records.sort("id")):
+        joined = _sorted_flag(residents, "id").join(_sorted_flag(ordered, "id"), on="id", how="left")
+        assert joined.sort("id")["created"].to_list() == [10, None, 30, 40]
