@@ -593,6 +593,10 @@ def admin_event(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Dat
     return increments(events.lazy(), edges, since, history_start(epoch))
 
 
+# Sources that read several tables at once (``Reader.frames``). The others read in one transaction on
+# one connection and need not hold the writers off: on SQLite the other refresh lane may be writing.
+CONCURRENT_READS = ("population",)
+
 FRAME_SOURCES: dict[str, Callable[[Reader, dt.date | None, dt.date], pl.DataFrame]] = {
     "population": population,
     "submission": submission,
@@ -720,7 +724,8 @@ def refresh_frame_source(
     try:
         if not sqlite:
             reader.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        reader.hold_writers()  # SQLite: until the concurrent reads have their snapshot
+        if source in CONCURRENT_READS:
+            reader.hold_writers()  # SQLite: until the concurrent reads have their snapshot
         through = _log_high_water(reader) if source == "population" else None
         new = FRAME_SOURCES[source](reader, None, epoch)
         reader.release_writers()
@@ -835,13 +840,14 @@ def refresh_frame_sources(
 ) -> dict[str, tuple[int, float]]:
     """``refresh_frame_source`` for each job → {source: (rows, seconds)}.
 
-    On SQLite the whole-table jobs run in child processes, two lanes at once (``OWN_LANE``): 26 s
-    instead of 28 s at city scale. The ADBC driver links its own copy of SQLite; two SQLite libraries
-    in one process cannot see each other's POSIX locks, so the ADBC connection's close may checkpoint
-    and truncate the WAL under the app's open pysqlite connections ("database disk image is
-    malformed" — seen in the tests). Across processes the locks work, and the lanes' writes take
-    SQLite's write lock in turn. On PostgreSQL the jobs run here, one after another: two lanes took
-    as long (37 s), the server's work on the two cores being the limit.
+    On SQLite the whole-table jobs run in child processes, two lanes at once (``OWN_LANE``):
+    24.3-24.5 s instead of 25.4-26.4 s at city scale (starting the second lane only once the
+    population's increments were computed took 26-31 s). The ADBC driver links its own copy of
+    SQLite; two SQLite libraries in one process cannot see each other's POSIX locks, so the ADBC
+    connection's close may checkpoint and truncate the WAL under the app's open pysqlite connections
+    ("database disk image is malformed" — seen in the tests). Across processes the locks work, and
+    the lanes' writes take SQLite's write lock in turn. On PostgreSQL the jobs run here, one after
+    another: two lanes took as long (37 s), the server's work on the two cores being the limit.
     """
     if engine.dialect.name != "sqlite":
         return _timed_refreshes(engine, jobs, epoch, today, totals_day)
