@@ -22,8 +22,8 @@ from data_access.kpi_facts import (
     org_frames,
 )
 from data_access.scope import Scope
-from kpis.catalogue import Kpi, by_id, load_catalogue
-from kpis.forecast import assess, theil_sen_slopes
+from kpis.catalogue import Kpi, load_catalogue
+from kpis.forecast import assess_many, theil_sen_slopes
 from kpis.rollup import CITY_UNIT_ID, assign_unit, rollup, with_ratio
 
 RATE_WINDOW_DAYS = 28  # the run-rate looks at the last four weeks (whole weeks: weekends weigh evenly)
@@ -285,56 +285,56 @@ def assemble_table(
     latest: pl.DataFrame, scope: Scope, as_of: dt.date, level: str, catalogue, org
 ) -> pl.DataFrame:
     """Status and forecast for each (kpi_id, unit_id, numerator, denominator, value, rate) row."""
-    kpis = by_id(catalogue)
-    records = []
-    for row in latest.iter_rows(named=True):
-        kpi = kpis[row["kpi_id"]]
-        verdict = assess(row["value"], kpi.target, kpi.deadline, as_of, row["rate"])
-        records.append(
-            {
-                **row,
-                "phase": kpi.phase,
-                "sort_order": kpi.sort_order,
-                "target": kpi.target,
-                "deadline": kpi.deadline,
-                "status": verdict.status,
-                "projected_date": verdict.projected_date,
-                "days_late": verdict.days_late,
-                "days_overdue": verdict.days_overdue,
-                "rate_needed": verdict.rate_needed,
-            }
-        )
+    rows = latest.select(list(LATEST_SCHEMA)).cast(LATEST_SCHEMA)
     if level == "city" and not scope.is_empty:  # every KPI is listed, even one without data yet
-        present = {r["kpi_id"] for r in records}
-        for kpi in catalogue:
-            if kpi.id not in present:
-                verdict = assess(None, kpi.target, kpi.deadline, as_of, None)
-                records.append(
-                    {
-                        "kpi_id": kpi.id,
-                        "unit_id": CITY_UNIT_ID,
-                        "numerator": 0,
-                        "denominator": 0,
-                        "value": None,
-                        "rate": None,
-                        "phase": kpi.phase,
-                        "sort_order": kpi.sort_order,
-                        "target": kpi.target,
-                        "deadline": kpi.deadline,
-                        "status": verdict.status,
-                        "projected_date": None,
-                        "days_late": None,
-                        "days_overdue": 0,
-                        "rate_needed": None,
-                    }
-                )
-    table = pl.DataFrame(records, schema=_SCHEMA_WITH_ORDER)
+        missing = [kpi.id for kpi in catalogue if kpi.id not in set(rows["kpi_id"].to_list())]
+        rows = pl.concat([rows, _no_data_rows(missing)])
+    definitions = pl.DataFrame(
+        {
+            "kpi_id": [kpi.id for kpi in catalogue],
+            "phase": [kpi.phase for kpi in catalogue],
+            "sort_order": [kpi.sort_order for kpi in catalogue],
+            "target": [float(kpi.target) for kpi in catalogue],
+            "deadline": [kpi.deadline for kpi in catalogue],
+        },
+        schema={k: _SCHEMA_WITH_ORDER[k] for k in ("kpi_id", "phase", "sort_order", "target", "deadline")},
+    )
+    table = rows.join(definitions, on="kpi_id", how="inner")
+    verdict = assess_many(
+        table["value"].to_numpy(),
+        table["target"].to_numpy(),
+        table["deadline"].to_numpy(),
+        as_of,
+        table["rate"].to_numpy(),
+    )
+    table = table.with_columns(
+        pl.Series("status", verdict["status"].tolist(), dtype=pl.String),
+        pl.Series("projected_date", verdict["projected_date"]).cast(pl.Date),
+        pl.Series("days_late", verdict["days_late"]).fill_nan(None).cast(pl.Int64),
+        pl.Series("days_overdue", verdict["days_overdue"]).cast(pl.Int64),
+        pl.Series("rate_needed", verdict["rate_needed"]).fill_nan(None),
+    ).select(list(_SCHEMA_WITH_ORDER))
     directory = unit_directory(org, level)
     return (
         table.join(directory, on="unit_id", how="left")
         .with_columns(pl.lit(level).alias("level"))
         .sort(["sort_order", "code"])
         .select(_COLUMNS)
+    )
+
+
+def _no_data_rows(kpi_ids: Sequence[str]) -> pl.DataFrame:
+    """City rows of KPIs without any data yet: 0 of 0, no value."""
+    return pl.DataFrame(
+        {
+            "kpi_id": list(kpi_ids),
+            "unit_id": [CITY_UNIT_ID] * len(kpi_ids),
+            "numerator": [0] * len(kpi_ids),
+            "denominator": [0] * len(kpi_ids),
+            "value": [None] * len(kpi_ids),
+            "rate": [None] * len(kpi_ids),
+        },
+        schema=LATEST_SCHEMA,
     )
 
 

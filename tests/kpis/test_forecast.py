@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kpis import forecast
-from kpis.forecast import AT_RISK, MET, ON_TRACK, OVERDUE, assess, run_rate, theil_sen_slopes
+from kpis.forecast import AT_RISK, MET, ON_TRACK, OVERDUE, assess, assess_many, run_rate, theil_sen_slopes
 
 AS_OF = dt.date(2024, 1, 10)
 DEADLINE = dt.date(2024, 3, 31)
@@ -117,3 +117,41 @@ def test_theil_sen_equals_the_median_of_every_pairwise_slope(days) -> None:
         for row in (matrix[:, j] - matrix[:, i]) / (j - i)
     ]
     assert np.array_equal(theil_sen_slopes(matrix), np.array(expected), equal_nan=True)
+
+
+def test_assess_many_gives_every_row_the_verdict_of_assess() -> None:
+    """The vectorised status used by the KPI tables, against the scalar rules above, on rows that hit
+    every branch: no data, met (and met within the tolerance), no progress, a rate too small to
+    project within the horizon, deadlines passed, today and ahead."""
+    rng = np.random.default_rng(11)
+    n = 5_000
+    value = rng.random(n)
+    value[rng.random(n) < 0.1] = np.nan
+    value[rng.random(n) < 0.1] = 1.0
+    value[rng.random(n) < 0.05] = 1.0 - 1e-12
+    target = rng.choice([0.8, 0.95, 1.0], n)
+    rate = rng.normal(0, 0.01, n)
+    rate[rng.random(n) < 0.1] = np.nan
+    rate[rng.random(n) < 0.05] = 1e-7
+    rate[rng.random(n) < 0.05] = 0.0
+    as_of = dt.date(2025, 12, 31)
+    deadline = [as_of + dt.timedelta(days=int(d)) for d in rng.integers(-400, 400, n)]
+    # the target reached exactly on the deadline (on track), and one day after it (at risk)
+    value[:2], target[:2], rate[:2] = 0.5, 1.0, 0.01
+    deadline[:2] = [as_of + dt.timedelta(days=50), as_of + dt.timedelta(days=49)]
+    many = assess_many(value, target, np.array(deadline, dtype="datetime64[D]"), as_of, rate)
+
+    def none_if_nan(x):
+        return None if np.isnan(x) else x
+
+    for k in range(n):
+        one = assess(none_if_nan(value[k]), target[k], deadline[k], as_of, none_if_nan(rate[k]))
+        projected = None if np.isnat(many["projected_date"][k]) else many["projected_date"][k].astype(dt.date)
+        late = none_if_nan(many["days_late"][k])
+        assert (
+            many["status"][k],
+            projected,
+            None if late is None else int(late),
+            int(many["days_overdue"][k]),
+            none_if_nan(many["rate_needed"][k]),
+        ) == (one.status, one.projected_date, one.days_late, one.days_overdue, one.rate_needed), k
