@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from data_access.bulk import append_frame, sqlite_storage
-from data_access.kpi_facts import rebuild_month_facts
+from data_access.kpi_facts import UNIT_BASE, rebuild_month_facts, unpacked_unit
 from data_access.models import Base
 
 FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
@@ -345,12 +345,9 @@ def increments(
     return merged.collect()
 
 
-UNIT_BASE = 2**21  # ward, facility and district ids below it pack into one Int64 (63 bits)
-
-
 def _packed_unit(rows: pl.LazyFrame) -> pl.Expr:
-    """``unit`` = (district · 2^21 + facility) · 2^21 + ward; ids out of range are refused here rather
-    than mixed up silently (there are ~700 org units and ~660 facilities)."""
+    """The packed ``unit`` column (``UNIT_BASE``); ids out of range are refused here rather than mixed
+    up silently."""
     ids = ("ward_id", "facility_id", "district_id")
     bounds = rows.select(
         *(pl.col(name).min().alias(f"min_{name}") for name in ids),
@@ -365,12 +362,7 @@ def _packed_unit(rows: pl.LazyFrame) -> pl.Expr:
 
 
 def _unpacked_unit(ward_level: bool) -> list[pl.Expr]:
-    unit = pl.col("unit")
-    columns = [
-        (unit % UNIT_BASE).alias("ward_id"),
-        (unit // UNIT_BASE % UNIT_BASE).alias("facility_id"),
-        (unit // UNIT_BASE**2).alias("district_id"),
-    ]
+    columns = unpacked_unit(pl.col("unit"))
     return [*columns, pl.lit("", pl.String).alias("facility_type")] if ward_level else columns
 
 
