@@ -64,11 +64,10 @@ class FactWindow:
         ``level``: city and district levels of whole districts read the district-level facts."""
         grain = "district" if level in ("city", "district") and self.scope.is_whole_districts else "finest"
         wanted = frozenset(measures)
-        for (read_grain, read), (base, daily) in self._read.items():
-            # a wider read answers a narrower request, and the finest facts answer every level
-            if read_grain in (grain, "finest") and wanted <= read:
-                keep = pl.col("measure").is_in(sorted(wanted))
-                return base.filter(keep), daily.filter(keep)
+        # a wider read answers a narrower request, and the finest facts answer every level
+        done = self._already_read(wanted, (grain, "finest"))
+        if done is not None:
+            return done
         totals, increments = (
             (district_totals, district_daily) if grain == "district" else (measure_totals, measure_daily)
         )
@@ -91,13 +90,22 @@ class FactWindow:
     def totals_read(self, measures: Sequence[str]) -> pl.DataFrame | None:
         """Totals on ``as_of`` per finest unit — the base plus the window's increments — from facts
         this window has already read, or None if no finest read holds ``measures``."""
-        wanted = frozenset(measures)
+        done = self._already_read(frozenset(measures), ("finest",))
+        if done is None:
+            return None
+        base, daily = done
+        rows = pl.concat([base, daily.select(base.columns)])
+        keys = [name for name in base.columns if name != "value"]
+        return rows.group_by(keys).agg(pl.col("value").sum()).filter(pl.col("value") != 0)
+
+    def _already_read(
+        self, wanted: frozenset[str], grains: tuple[str, ...]
+    ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """(base, increments) of ``wanted`` from a read of one of ``grains`` holding them all, or None."""
         for (grain, read), (base, daily) in self._read.items():
-            if grain == "finest" and wanted <= read:
+            if grain in grains and wanted <= read:
                 keep = pl.col("measure").is_in(sorted(wanted))
-                rows = pl.concat([base.filter(keep), daily.filter(keep).select(base.columns)])
-                keys = [name for name in base.columns if name != "value"]
-                return rows.group_by(keys).agg(pl.col("value").sum()).filter(pl.col("value") != 0)
+                return base.filter(keep), daily.filter(keep)
         return None
 
 
@@ -293,7 +301,8 @@ def assemble_table(
     """Status and forecast for each (kpi_id, unit_id, numerator, denominator, value, rate) row."""
     rows = latest.select(list(LATEST_SCHEMA)).cast(LATEST_SCHEMA)
     if level == "city" and not scope.is_empty:  # every KPI is listed, even one without data yet
-        missing = [kpi.id for kpi in catalogue if kpi.id not in set(rows["kpi_id"].to_list())]
+        present = set(rows["kpi_id"].to_list())
+        missing = [kpi.id for kpi in catalogue if kpi.id not in present]
         rows = pl.concat([rows, _no_data_rows(missing)])
     definitions = pl.DataFrame(
         {
