@@ -122,7 +122,7 @@ class Reader:
     def date(self, column: str, alias: str | None = None) -> str:
         """``column`` (a date) selected as ``alias``. SQLite stores dates as ISO text; they are read as
         day numbers (days since 1970-01-01, as polars stores dates): 9 M records' eight dates come in
-        7.6 s instead of 13.6 s as text (ADBC builds no strings, polars parses none). A value SQLite
+        7.5 s instead of 8.7 s as text, with 2 s less CPU (ADBC builds no strings, polars parses none). A value SQLite
         cannot read as a date is NULL, as it was when parsed here."""
         alias = alias or column.split(".")[-1]
         if not self.sqlite:
