@@ -20,12 +20,13 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryFile
-from typing import IO
+from typing import IO, TypeVar
 
 import polars as pl
 from sqlalchemy import Connection, Engine, bindparam
@@ -36,7 +37,10 @@ from data_access.bulk import append_frame, sqlite_storage
 from data_access.kpi_facts import UNIT_BASE, rebuild_month_facts, unpacked_unit
 from data_access.models import Base
 
+T = TypeVar("T")
+
 FACT_KEYS = ["measure", "ward_id", "facility_id", "district_id", "facility_type"]
+FACT_ORDER = ["measure", "day", "ward_id", "facility_id"]  # kpi_daily_fact's primary key
 FACT_SCHEMA = {
     "measure": pl.String,
     "ward_id": pl.Int32,
@@ -122,8 +126,8 @@ class Reader:
     def date(self, column: str, alias: str | None = None) -> str:
         """``column`` (a date) selected as ``alias``. SQLite stores dates as ISO text; they are read as
         day numbers (days since 1970-01-01, as polars stores dates): 9 M records' eight dates come in
-        7.5 s instead of 8.7 s as text, with 2 s less CPU (ADBC builds no strings, polars parses none). A value SQLite
-        cannot read as a date is NULL, as it was when parsed here."""
+        7.5 s instead of 8.7 s as text, with 2 s less CPU (ADBC builds no strings, polars parses none).
+        A value SQLite cannot read as a date is NULL, as it was when parsed here."""
         alias = alias or column.split(".")[-1]
         if not self.sqlite:
             return f"{column} AS {alias}"
@@ -310,6 +314,19 @@ def increments(
     for facility-level rows (without them every row counts at ward level: facility 0, type "").
     ``sign`` (+1/-1 per row) turns before/after images of changed rows into the change of the facts.
     """
+    parts = list(measure_increments(rows, edges, since, first_day, sign))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FACT_SCHEMA)
+
+
+def measure_increments(
+    rows: pl.LazyFrame,
+    edges: Sequence[Edge],
+    since: dt.date | None,
+    first_day: dt.date,
+    sign: pl.Expr | None = None,
+) -> Iterator[pl.DataFrame]:
+    """``increments``, one measure at a time in key order (measures by name, then day, ward, facility):
+    a writer can store each measure while the next one is computed."""
     ward_level = "facility_id" not in rows.collect_schema().names()
     if ward_level:
         rows = rows.with_columns(pl.lit(0, pl.Int32).alias("facility_id"))
@@ -317,38 +334,51 @@ def increments(
     # group-bys over 9 M rows take half the time.
     keys = ["unit"] if ward_level else ["unit", "facility_type"]
     rows = rows.with_columns(_packed_unit(rows))
+    for measure in sorted({edge.measure for edge in edges}):
+        parts = [
+            part
+            for edge in edges
+            if edge.measure == measure
+            for part in _edge_increments(rows, edge, keys, since, first_day, sign)
+        ]
+        yield (
+            pl.concat(parts, how="vertical_relaxed")
+            .group_by([*keys, "day"])
+            .agg(pl.col("delta").sum())
+            .filter(pl.col("delta") != 0)
+            .with_columns(pl.lit(measure, pl.String).alias("measure"), *_unpacked_unit(ward_level))
+            .select([pl.col(name).cast(dtype) for name, dtype in FACT_SCHEMA.items()])
+            .sort(["day", "ward_id", "facility_id"])
+            .collect()
+        )
+
+
+def _edge_increments(
+    rows: pl.LazyFrame,
+    edge: Edge,
+    keys: list[str],
+    since: dt.date | None,
+    first_day: dt.date,
+    sign: pl.Expr | None,
+) -> list[pl.LazyFrame]:
+    """The (keys, day, delta) sums of one edge: its start and, for an interval, its end."""
+    valid = edge.start.is_not_null()
+    if edge.cond is not None:
+        valid = valid & edge.cond.fill_null(False)
+    if edge.end is not None:
+        valid = valid & (edge.end.is_null() | (edge.start < edge.end)).fill_null(False)
+    sides = [(edge.start, edge.weight if edge.weight is not None else pl.lit(1, pl.Int64), valid)]
+    if edge.end is not None:
+        sides.append((edge.end, pl.lit(-1, pl.Int64), valid & edge.end.is_not_null()))
     parts = []
-    for edge in edges:
-        valid = edge.start.is_not_null()
-        if edge.cond is not None:
-            valid = valid & edge.cond.fill_null(False)
-        if edge.end is not None:
-            valid = valid & (edge.end.is_null() | (edge.start < edge.end)).fill_null(False)
-        sides = [(edge.start, edge.weight if edge.weight is not None else pl.lit(1, pl.Int64), valid)]
-        if edge.end is not None:
-            sides.append((edge.end, pl.lit(-1, pl.Int64), valid & edge.end.is_not_null()))
-        for day, delta, ok in sides:
-            day = pl.max_horizontal(day, pl.lit(first_day, pl.Date))  # pre-history folds onto day one
-            delta = delta.cast(pl.Int64) if sign is None else delta.cast(pl.Int64) * sign.cast(pl.Int64)
-            part = rows.filter(ok).select(*keys, day.alias("day"), delta.alias("delta"))
-            if since is not None:
-                part = part.filter(pl.col("day") >= pl.lit(since, pl.Date))
-            parts.append(
-                part.group_by([*keys, "day"])
-                .agg(pl.col("delta").sum())
-                .with_columns(pl.lit(edge.measure, pl.String).alias("measure"))
-            )
-    if not parts:
-        return pl.DataFrame(schema=FACT_SCHEMA)
-    merged = (
-        pl.concat(parts, how="vertical_relaxed")
-        .group_by(["measure", *keys, "day"])
-        .agg(pl.col("delta").sum())
-        .filter(pl.col("delta") != 0)
-        .with_columns(_unpacked_unit(ward_level))
-        .select([pl.col(name).cast(dtype) for name, dtype in FACT_SCHEMA.items()])
-    )
-    return merged.collect()
+    for day, delta, ok in sides:
+        day = pl.max_horizontal(day, pl.lit(first_day, pl.Date))  # pre-history folds onto day one
+        delta = delta.cast(pl.Int64) if sign is None else delta.cast(pl.Int64) * sign.cast(pl.Int64)
+        part = rows.filter(ok).select(*keys, day.alias("day"), delta.alias("delta"))
+        if since is not None:
+            part = part.filter(pl.col("day") >= pl.lit(since, pl.Date))
+        parts.append(part.group_by([*keys, "day"]).agg(pl.col("delta").sum()))
+    return parts
 
 
 def _packed_unit(rows: pl.LazyFrame) -> pl.Expr:
@@ -413,6 +443,10 @@ def population_edges() -> tuple[Edge, ...]:
 
 
 def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.DataFrame:
+    return increments(population_rows(reader), population_edges(), since, history_start(epoch))
+
+
+def population_rows(reader: Reader) -> pl.LazyFrame:
     """resident ⟕ health_record (merged resident rows excluded); the two tables are read concurrently."""
     d = reader.date
     verified = "CASE WHEN verification_status = 'verified' THEN verified_on END"
@@ -449,9 +483,7 @@ def population(reader: Reader, since: dt.date | None, epoch: dt.date) -> pl.Data
     # Joined once, eagerly: a lazy join under the ~20 edge group-bys is evaluated once per edge. Read
     # in rowid order, both are usually sorted by resident id: then polars merges instead of hashing.
     residents, records = (_sorted_flag(frame, "id") for frame in (residents, records))
-    joined = residents.join(records, on="id", how="left")
-    del residents, records
-    return increments(joined.lazy(), population_edges(), since, history_start(epoch))
+    return residents.join(records, on="id", how="left").lazy()
 
 
 def _sorted_flag(frame: pl.DataFrame, column: str) -> pl.DataFrame:
@@ -602,6 +634,15 @@ FRAME_SOURCES: dict[str, Callable[[Reader, dt.date | None, dt.date], pl.DataFram
 }
 
 
+def whole_source_parts(reader: Reader, source: str, epoch: dt.date) -> Iterator[pl.DataFrame]:
+    """All of ``source``'s increments, in key order (``FACT_ORDER``), in parts a writer can store one
+    by one. The tables are read now; the population's increments are computed one measure at a time
+    as the parts are taken, the other sources' (a few seconds at most) all at once."""
+    if source == "population":
+        return measure_increments(population_rows(reader), population_edges(), None, history_start(epoch))
+    return iter([in_key_order(FRAME_SOURCES[source](reader, None, epoch), FACT_ORDER)])
+
+
 # ---------------------------------------------------------------------------------------------------
 # Write: facts and current totals of one source, in one transaction
 
@@ -647,19 +688,19 @@ def replace_source_facts(
     reader: Reader,
     measures: Sequence[str],
     new: pl.DataFrame,
-    since: dt.date | None,
+    since: dt.date,
     today: dt.date,
     totals_day: dt.date | None,
 ) -> None:
-    """Replace the increments of ``measures`` (all days, or days >= ``since``) by ``new``; move totals.
+    """Replace the increments of ``measures`` dated from ``since`` on by ``new``; move the totals.
 
     The totals move from ``totals_day`` to ``today`` without rescanning the facts: old totals minus the
-    replaced increments (days since..totals_day) plus the new ones (days since..today).
+    replaced increments (days since..totals_day) plus the new ones (days since..today). Without a
+    ``totals_day`` the caller rebuilds them.
     """
     in_measures = _in_list(measures)
-    day = reader.lit_date
-    parts = []
-    if since is not None and totals_day is not None:
+    stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures}) AND day >= {reader.lit_date(since)}"
+    if totals_day is not None:
         old_totals = reader.frame(
             f"SELECT measure, ward_id, facility_id, district_id, facility_type, value "
             f"FROM kpi_current_total WHERE measure IN ({in_measures})",
@@ -667,24 +708,60 @@ def replace_source_facts(
             TOTAL_SCHEMA,
         )
         removed = _fact_sums(reader, in_measures, since, totals_day)
-        parts = [old_totals, removed.with_columns(-pl.col("value"))]
-    totals = _summed_totals([*parts, _summed_through(new, today)])
-    stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures})"
-    if since is not None:
-        stale += f" AND day >= {day(since)}"
+        removed = removed.with_columns(-pl.col("value"))
+        totals = _summed_totals([old_totals, removed, _summed_through(new, today)])
     reader.execute(stale)
     reader.execute(stale.replace("kpi_daily_fact", "kpi_district_fact"))
-    # In key order: the B-tree appends instead of splitting pages at random.
-    reader.ingest("kpi_daily_fact", in_key_order(new, ["measure", "day", "ward_id", "facility_id"]))
+    reader.ingest("kpi_daily_fact", in_key_order(new, FACT_ORDER))
     reader.ingest("kpi_district_fact", in_key_order(by_district(new), DISTRICT_KEYS))
-    if since is None:
-        reader.execute(f"DELETE FROM kpi_month_fact WHERE measure IN ({in_measures})")
-        reader.ingest("kpi_month_fact", in_key_order(by_month(new), MONTH_KEYS))
-    else:  # the first month also holds days before ``since``: re-sum it from the stored facts
-        rebuild_month_facts(reader.connection, measures, since)
-    if since is None or totals_day is not None:  # else: no totals to move; the caller rebuilds them
+    rebuild_month_facts(reader.connection, measures, since)  # its first month also holds earlier days
+    if totals_day is not None:
         reader.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
         reader.ingest("kpi_current_total", totals)
+
+
+def replace_all_facts(
+    reader: Reader, measures: Sequence[str], parts: Iterator[pl.DataFrame], today: dt.date
+) -> int:
+    """Replace every increment of ``measures`` by ``parts`` and rebuild their district and month sums
+    and current totals. Returns the number of increments written.
+
+    ``parts`` are in key order (``FACT_ORDER``), each part and one after the other. Each part and its
+    sums are computed in a worker thread while the previous part is written: a database write is
+    single-threaded (city scale, SQLite: 4.7 M population facts take ~5 s to write), so the
+    machine's other core computes meanwhile. Every table receives its rows in its key's order: its
+    B-tree appends instead of splitting pages at random.
+    """
+    in_measures = _in_list(measures)
+    for table in ("kpi_daily_fact", "kpi_district_fact", "kpi_month_fact", "kpi_current_total"):
+        reader.execute(f"DELETE FROM {table} WHERE measure IN ({in_measures})")
+    written = 0
+    for facts, district, month, totals in _computed_ahead(_with_sums(parts, today)):
+        reader.ingest("kpi_daily_fact", facts)
+        reader.ingest("kpi_district_fact", district)
+        reader.ingest("kpi_month_fact", month)
+        reader.ingest("kpi_current_total", totals)
+        written += facts.height
+    return written
+
+
+def _with_sums(parts: Iterator[pl.DataFrame], today: dt.date) -> Iterator[tuple[pl.DataFrame, ...]]:
+    for facts in parts:
+        yield (
+            facts,
+            in_key_order(by_district(facts), DISTRICT_KEYS),
+            in_key_order(by_month(facts), MONTH_KEYS),
+            _summed_totals([_summed_through(facts, today)]),
+        )
+
+
+def _computed_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, the next one computed in a worker thread while the caller handles the current one."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = worker.submit(next, items, None)
+        while (item := pending.result()) is not None:
+            pending = worker.submit(next, items, None)
+            yield item
 
 
 def in_key_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -725,16 +802,16 @@ def refresh_frame_source(
         if source in CONCURRENT_READS:
             reader.hold_writers()  # SQLite: until the concurrent reads have their snapshot
         through = _log_high_water(reader) if source == "population" else None
-        new = FRAME_SOURCES[source](reader, None, epoch)
+        parts = whole_source_parts(reader, source, epoch)
         reader.release_writers()
         if sqlite:
             connection.commit()  # end the read; take the write lock only now, waiting for other writers
             reader.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
-        replace_source_facts(reader, measures, new, None, today, totals_day)
+        written = replace_all_facts(reader, measures, parts, today)
         if through is not None:
             reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
         connection.commit()
-        return new.height
+        return written
     finally:
         reader.release_writers()
         connection.close()
@@ -766,7 +843,7 @@ def apply_population_changes(
         moved = _fact_sums(reader, in_measures, lo + dt.timedelta(days=1), hi)
         if today < totals_day:
             moved = moved.with_columns(-pl.col("value"))
-        add_to(connection, "kpi_daily_fact", ["measure", "day", "ward_id", "facility_id"], "delta", changes)
+        add_to(connection, "kpi_daily_fact", FACT_ORDER, "delta", changes)
         add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
         add_to(connection, "kpi_month_fact", MONTH_KEYS, "delta", by_month(changes))
         add_to(

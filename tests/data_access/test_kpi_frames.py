@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import threading
 import time
 
 import polars as pl
@@ -18,8 +19,10 @@ from data_access.kpi_frames import (
     Query,
     Reader,
     SqlReader,
+    _computed_ahead,
     adbc_connect,
     increments,
+    measure_increments,
     refresh_frame_sources,
 )
 from kpis.measures import EPOCH, SOURCES
@@ -170,3 +173,60 @@ def test_dates_read_whole_table_or_in_a_transaction_come_back_as_the_same_days(e
             connection.execute(text("UPDATE dated SET day = 'not a date' WHERE n = 0"))
         with engine.connect() as connection:
             assert read(SqlReader(connection)) == [None, *DAYS]
+
+
+def test_measure_parts_come_in_the_fact_tables_key_order_and_sum_like_all_at_once() -> None:
+    """The full refresh writes the parts as they come: one measure each, measures by name, each part
+    sorted by day, ward, facility (the primary key), and together the same facts as ``increments``."""
+    rng = range(400)
+    rows = pl.DataFrame(
+        {
+            "ward_id": [7 - i % 7 for i in rng],
+            "facility_id": [i % 3 for i in rng],
+            "district_id": [1] * len(rng),
+            "facility_type": ["TYT"] * len(rng),
+            "s": [dt.date(2024, 1, 1) + dt.timedelta(days=(i * 37) % 90) for i in rng],
+            "u": [dt.date(2024, 6, 1) - dt.timedelta(days=(i * 11) % 50) if i % 4 else None for i in rng],
+        },
+        schema_overrides={"ward_id": pl.Int32, "facility_id": pl.Int32, "district_id": pl.Int32},
+    )
+    c = pl.col
+    edges = (Edge("zeta", c("s")), Edge("alpha", c("s"), c("u")), Edge("zeta", c("u"), cond=c("ward_id") > 3))
+    first = dt.date(2023, 7, 1)
+    parts = list(measure_increments(rows.lazy(), edges, None, first))
+    assert [part["measure"].unique().to_list() for part in parts] == [["alpha"], ["zeta"]]
+    for part in parts:
+        keys = part.select("day", "ward_id", "facility_id")
+        assert keys.rows() == sorted(keys.rows()) and part.height > 10
+    together = pl.concat(parts)
+    assert together.sort(together.columns).equals(
+        increments(rows.lazy(), edges, None, first).sort(together.columns)
+    )
+    alpha = parts[0]  # opened on s, closed on u: the net count is the rows still open
+    assert alpha["delta"].sum() == rows.filter(c("u").is_null()).height
+
+
+def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_and_raises_errors() -> None:
+    handed_out = threading.Event()
+    made_in: list[str] = []
+
+    def items():
+        for n in range(3):
+            made_in.append(threading.current_thread().name)
+            if n == 1:  # computed while the caller still holds item 0
+                assert handed_out.wait(5)
+            yield n
+
+    seen = []
+    for item in _computed_ahead(items()):
+        seen.append(item)
+        handed_out.set()
+    assert seen == [0, 1, 2]
+    assert threading.current_thread().name not in made_in
+
+    def failing():
+        yield 1
+        raise RuntimeError("part 2 failed")
+
+    with pytest.raises(RuntimeError, match="part 2 failed"):
+        list(_computed_ahead(failing()))
