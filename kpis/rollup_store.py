@@ -25,7 +25,13 @@ import polars as pl
 from sqlalchemy import Engine, delete, func, select
 
 from data_access.bulk import append_frame
-from data_access.kpi_facts import measure_daily, measure_totals, org_frames, save_refresh_state
+from data_access.kpi_facts import (
+    district_daily,
+    measure_daily,
+    measure_totals,
+    org_frames,
+    save_refresh_state,
+)
 from data_access.models import KpiRefreshState, KpiRollup
 from data_access.scope import Scope, scope_clause
 from kpis.api import LATEST_SCHEMA, RATE_WINDOW_DAYS, latest_with_rates, window_grid, window_latest
@@ -74,7 +80,8 @@ def _locations(org: dict[str, pl.DataFrame], level: str) -> pl.DataFrame:
 def _trend_points(engine: Engine, day: dt.date, catalogue: tuple[Kpi, ...]) -> dict[str, pl.DataFrame]:
     """Cumulative num/den per KPI at city and district level on the trend days (one pass over facts)."""
     start = day - dt.timedelta(days=TREND_DAYS)
-    finest = _bucketed_district_facts(engine, day, start).with_columns(  # buckets end on or before ``day``
+    measures = sorted({m for k in catalogue for m in (k.numerator, k.denominator)})
+    finest = _bucketed_district_facts(engine, day, start, measures).with_columns(  # buckets end by ``day``
         pl.lit(0, pl.Int64).alias("ward_id"), pl.lit(0, pl.Int64).alias("facility_id")
     )
     weekly = [day - dt.timedelta(days=7 * k) for k in range(TREND_DAYS // 7 + 1)]
@@ -105,46 +112,31 @@ def _trend_points(engine: Engine, day: dt.date, catalogue: tuple[Kpi, ...]) -> d
     return out
 
 
-def _bucketed_district_facts(engine: Engine, day: dt.date, start: dt.date) -> pl.DataFrame:
+def _bucketed_district_facts(
+    engine: Engine, day: dt.date, start: dt.date, measures: Sequence[str]
+) -> pl.DataFrame:
     """District-level increments summed into the trend's buckets, each dated by its last day.
 
     A bucket ends on a trend point: every day in the last ``RECENT_DAYS``, every 7th day back from
     ``day`` before that, and ``start`` takes all earlier history. Cumulative sums over the buckets are
     the values on the points, from ~7x fewer rows than one row per day.
     """
-    sqlite = engine.dialect.name == "sqlite"
-    d, s, recent = (
-        f"'{day.isoformat()}'",
-        f"'{start.isoformat()}'",
-        f"'{day - dt.timedelta(days=RECENT_DAYS)}'",
+    facts = district_daily(engine, Scope(city=True), None, day, measures)
+    back = (pl.lit(day, pl.Date) - pl.col("day")).dt.total_days()
+    bucket = (
+        pl.when(pl.col("day") <= start)
+        .then(pl.lit(start, pl.Date))
+        .when(pl.col("day") > day - dt.timedelta(days=RECENT_DAYS))
+        .then(pl.col("day"))
+        .otherwise(pl.col("day") + pl.duration(days=back % 7))  # day - 7 * (back // 7)
     )
-    if sqlite:
-        weeks_back = f"CAST((julianday({d}) - julianday(day)) / 7 AS INTEGER)"
-        week_end = f"date({d}, '-' || (7 * {weeks_back}) || ' days')"
-    else:
-        d, s, recent = f"DATE {d}", f"DATE {s}", f"DATE {recent}"
-        week_end = f"({d} - 7 * (({d} - day) / 7))"
-    bucket = f"CASE WHEN day <= {s} THEN {s} WHEN day > {recent} THEN day ELSE {week_end} END"
-    sql = (
-        f"SELECT measure, district_id, facility_type, {bucket} AS bucket, sum(delta) AS value "
-        f"FROM kpi_district_fact WHERE day <= {d} GROUP BY measure, district_id, facility_type, bucket"
+    keys = ["measure", "district_id", "facility_type", "day"]
+    return (
+        facts.with_columns(bucket.alias("day"))
+        .group_by(keys)
+        .agg(pl.col("value").sum())
+        .select(*keys, "value")
     )
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(sql).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "measure": pl.String,
-            "district_id": pl.Int64,
-            "facility_type": pl.String,
-            "day": pl.String if sqlite else pl.Date,
-            "value": pl.Int64,
-        },
-        orient="row",
-    )
-    if sqlite:
-        frame = frame.with_columns(pl.col("day").str.to_date("%Y-%m-%d"))
-    return frame.filter(pl.col("day") >= start)
 
 
 def _write_rollup(engine: Engine, frame: pl.DataFrame, day: dt.date, started: float) -> None:

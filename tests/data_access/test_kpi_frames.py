@@ -20,6 +20,7 @@ from data_access.kpi_frames import (
     Reader,
     SqlReader,
     _computed_ahead,
+    _in_measure_order,
     adbc_connect,
     increments,
     measure_increments,
@@ -204,6 +205,13 @@ def test_measure_parts_come_in_the_fact_tables_key_order_and_sum_like_all_at_onc
     )
     alpha = parts[0]  # opened on s, closed on u: the net count is the rows still open
     assert alpha["delta"].sum() == rows.filter(c("u").is_null()).height
+    # Two sets of edges over different rows (as the submission source has) merge in measure order.
+    later = rows.lazy().filter(c("ward_id") > 5)
+    merged = _in_measure_order(
+        measure_increments(rows.lazy(), (edges[0], Edge("omega", c("s"))), None, first),
+        measure_increments(later, (edges[1], Edge("beta", c("u"))), None, first),
+    )
+    assert [part["measure"][0] for part in merged] == ["alpha", "beta", "omega", "zeta"]
 
 
 def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_and_raises_errors() -> None:
