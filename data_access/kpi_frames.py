@@ -28,7 +28,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryFile
-from typing import IO, TypeVar
+from typing import IO, Generic, TypeVar
 
 import polars as pl
 from sqlalchemy import Connection, Engine, bindparam
@@ -764,15 +764,16 @@ def replace_all_facts(
     B-tree appends instead of splitting pages at random.
     """
     in_measures = _in_list(measures)
-    for table in ("kpi_daily_fact", "kpi_district_fact", "kpi_month_fact", "kpi_current_total"):
-        reader.execute(f"DELETE FROM {table} WHERE measure IN ({in_measures})")
     written = 0
-    for facts, district, month, totals in _computed_ahead(_with_sums(parts, today)):
-        reader.ingest("kpi_daily_fact", facts)
-        reader.ingest("kpi_district_fact", district)
-        reader.ingest("kpi_month_fact", month)
-        reader.ingest("kpi_current_total", totals)
-        written += facts.height
+    with ComputedAhead(_with_sums(parts, today)) as ahead:  # the first part is computed from now on
+        for table in ("kpi_daily_fact", "kpi_district_fact", "kpi_month_fact", "kpi_current_total"):
+            reader.execute(f"DELETE FROM {table} WHERE measure IN ({in_measures})")  # may wait for the lock
+        for facts, district, month, totals in ahead:
+            reader.ingest("kpi_daily_fact", facts)
+            reader.ingest("kpi_district_fact", district)
+            reader.ingest("kpi_month_fact", month)
+            reader.ingest("kpi_current_total", totals)
+            written += facts.height
     return written
 
 
@@ -786,13 +787,25 @@ def _with_sums(parts: Iterator[pl.DataFrame], today: dt.date) -> Iterator[tuple[
         )
 
 
-def _computed_ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, the next one computed in a worker thread while the caller handles the current one."""
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        pending = worker.submit(next, items, None)
-        while (item := pending.result()) is not None:
-            pending = worker.submit(next, items, None)
+class ComputedAhead(Generic[T]):
+    """Iterates over ``items`` computing the next one in a worker thread while the caller handles the
+    current one; the first one is started at once. Use as a context manager (it owns the thread)."""
+
+    def __init__(self, items: Iterator[T]) -> None:
+        self._items = items
+        self._worker = ThreadPoolExecutor(max_workers=1)
+        self._pending = self._worker.submit(next, items, None)
+
+    def __iter__(self) -> Iterator[T]:
+        while (item := self._pending.result()) is not None:
+            self._pending = self._worker.submit(next, self._items, None)
             yield item
+
+    def __enter__(self) -> ComputedAhead[T]:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._worker.shutdown(cancel_futures=True)
 
 
 def in_key_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

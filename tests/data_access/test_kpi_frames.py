@@ -15,11 +15,11 @@ from sqlalchemy import text
 
 from data_access.kpi_frames import (
     UNIT_BASE,
+    ComputedAhead,
     Edge,
     Query,
     Reader,
     SqlReader,
-    _computed_ahead,
     _in_measure_order,
     adbc_connect,
     increments,
@@ -215,10 +215,11 @@ def test_measure_parts_come_in_the_fact_tables_key_order_and_sum_like_all_at_onc
 
 
 def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_and_raises_errors() -> None:
-    handed_out = threading.Event()
+    handed_out, started = threading.Event(), threading.Event()
     made_in: list[str] = []
 
     def items():
+        started.set()
         for n in range(3):
             made_in.append(threading.current_thread().name)
             if n == 1:  # computed while the caller still holds item 0
@@ -226,9 +227,11 @@ def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_a
             yield n
 
     seen = []
-    for item in _computed_ahead(items()):
-        seen.append(item)
-        handed_out.set()
+    with ComputedAhead(items()) as ahead:
+        assert started.wait(5)  # the first item is computed before it is asked for
+        for item in ahead:
+            seen.append(item)
+            handed_out.set()
     assert seen == [0, 1, 2]
     assert threading.current_thread().name not in made_in
 
@@ -236,5 +239,5 @@ def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_a
         yield 1
         raise RuntimeError("part 2 failed")
 
-    with pytest.raises(RuntimeError, match="part 2 failed"):
-        list(_computed_ahead(failing()))
+    with pytest.raises(RuntimeError, match="part 2 failed"), ComputedAhead(failing()) as ahead:
+        list(ahead)
