@@ -949,8 +949,9 @@ def add_to(connection: Connection, table_name: str, keys: list[str], value: str,
 Job = tuple[str, Sequence[str], dt.date | None]  # (source, its measures, since)
 
 # A whole-table refresh of the population (resident ⟕ health_record) takes about as long as all the
-# other big sources together: it runs in a lane of its own beside them, so the machine's second core
-# reads and aggregates the others while the population's single-threaded write runs.
+# other big sources together: it runs in a lane of its own beside them. Measured at city scale
+# (SQLite): these two lanes 25.2-29.1 s; admin events in the population's lane 29.6-36.2 s (they wait
+# for the population's write); three lanes 28.2-28.9 s (more contention during the population read).
 LANES = (("population",), ("submission", "admin_event"))
 
 
@@ -959,14 +960,15 @@ def refresh_frame_sources(
 ) -> dict[str, tuple[int, float]]:
     """``refresh_frame_source`` for each job → {source: (rows, seconds)}.
 
-    On SQLite the whole-table jobs run in child processes, two lanes at once (``OWN_LANE``):
-    24.3-24.5 s instead of 25.4-26.4 s at city scale (starting the second lane only once the
-    population's increments were computed took 26-31 s). The ADBC driver links its own copy of
-    SQLite; two SQLite libraries in one process cannot see each other's POSIX locks, so the ADBC
-    connection's close may checkpoint and truncate the WAL under the app's open pysqlite connections
-    ("database disk image is malformed" — seen in the tests). Across processes the locks work, and
-    the lanes' writes take SQLite's write lock in turn. On PostgreSQL the jobs run here, one after
-    another: two lanes took as long (37 s), the server's work on the two cores being the limit.
+    On SQLite the whole-table jobs run in child processes, one per lane (``LANES``), all at once
+    (one process for all: 25.4-26.4 s instead of 24.3-24.5 s in an earlier version; starting the
+    second lane only once the population's increments were computed: 26-31 s). The ADBC driver
+    links its own copy of SQLite; two SQLite libraries in one process cannot see each other's POSIX
+    locks, so the ADBC connection's close may checkpoint and truncate the WAL under the app's open
+    pysqlite connections ("database disk image is malformed" — seen in the tests). Across processes
+    the locks work, and the lanes' writes take SQLite's write lock in turn. On PostgreSQL the jobs
+    run here, one after another: the same lanes took longer (39.6 s against 35.6 s), the server's
+    work on the two cores being the limit.
     """
     if engine.dialect.name != "sqlite":
         return _timed_refreshes(engine, jobs, epoch, today, totals_day)
