@@ -303,22 +303,6 @@ class Edge:
     weight: pl.Expr | None = None
 
 
-def increments(
-    rows: pl.LazyFrame,
-    edges: Sequence[Edge],
-    since: dt.date | None,
-    first_day: dt.date,
-    sign: pl.Expr | None = None,
-) -> pl.DataFrame:
-    """(measure, ward, facility, day, district, type, delta) summed per key; zero sums dropped.
-
-    ``rows`` has ward_id, district_id and whatever the edges read, plus facility_id and facility_type
-    for facility-level rows (without them every row counts at ward level: facility 0, type "").
-    ``sign`` (+1/-1 per row) turns before/after images of changed rows into the change of the facts.
-    """
-    return all_parts(measure_increments(rows, edges, since, first_day, sign))
-
-
 def measure_increments(
     rows: pl.LazyFrame,
     edges: Sequence[Edge],
@@ -326,8 +310,14 @@ def measure_increments(
     first_day: dt.date,
     sign: pl.Expr | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """``increments``, one measure at a time in key order (measures by name, then day, ward, facility):
-    a writer can store each measure while the next one is computed."""
+    """(measure, ward, facility, day, district, type, delta) summed per key, zero sums dropped: one
+    frame per measure, in key order (measures by name, then day, ward, facility), so that a writer
+    can store each measure while the next one is computed (``all_parts``: all in one frame).
+
+    ``rows`` has ward_id, district_id and whatever the edges read, plus facility_id and facility_type
+    for facility-level rows (without them every row counts at ward level: facility 0, type "").
+    ``sign`` (+1/-1 per row) turns before/after images of changed rows into the change of the facts.
+    """
     ward_level = "facility_id" not in rows.collect_schema().names()
     if ward_level:
         rows = rows.with_columns(pl.lit(0, pl.Int32).alias("facility_id"))
@@ -542,7 +532,10 @@ def population_changes(reader: Reader, through_id: int, epoch: dt.date) -> pl.Da
             "insured": pl.Boolean,
         },
     )
-    return increments(images.lazy(), population_edges(), None, history_start(epoch), sign=pl.col("sign"))
+    edges = population_edges()
+    return all_parts(
+        measure_increments(images.lazy(), edges, None, history_start(epoch), sign=pl.col("sign"))
+    )
 
 
 def _facilities(reader: Reader) -> pl.DataFrame:

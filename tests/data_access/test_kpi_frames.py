@@ -22,11 +22,16 @@ from data_access.kpi_frames import (
     SqlReader,
     _in_measure_order,
     adbc_connect,
-    increments,
+    all_parts,
     measure_increments,
     refresh_frame_sources,
 )
 from kpis.measures import EPOCH, SOURCES
+
+
+def all_increments(*args) -> pl.DataFrame:
+    return all_parts(measure_increments(*args))
+
 
 COUNT = Query("SELECT count(*) AS n FROM probe", (), {"n": pl.Int64})
 
@@ -112,20 +117,24 @@ def test_increments_keep_ids_up_to_the_packing_limit_and_refuse_larger_ones() ->
     )
     edge = (Edge("m", pl.col("on")),)
     columns = ["ward_id", "facility_id", "district_id", "facility_type", "day", "delta"]
-    facts = increments(rows.lazy(), edge, None, dt.date(2023, 7, 1))
+    facts = all_increments(rows.lazy(), edge, None, dt.date(2023, 7, 1))
     assert sorted(facts.select(columns).rows()) == [
         (1, top, top, "TYT", day, 1),
         (top, 0, 2, "", day, 1),
         (top, 0, 2, "", day + dt.timedelta(days=1), 1),
     ]
-    ward_level = increments(rows.drop("facility_id", "facility_type").lazy(), edge, None, dt.date(2023, 7, 1))
+    ward_level = all_increments(
+        rows.drop("facility_id", "facility_type").lazy(), edge, None, dt.date(2023, 7, 1)
+    )
     assert sorted(ward_level.select("ward_id", "facility_id", "district_id", "facility_type").rows()) == [
         (1, 0, top, ""),
         (top, 0, 2, ""),
         (top, 0, 2, ""),
     ]
     with pytest.raises(ValueError, match="ward_id outside"):
-        increments(rows.with_columns(pl.lit(UNIT_BASE, pl.Int32).alias("ward_id")).lazy(), edge, None, day)
+        all_increments(
+            rows.with_columns(pl.lit(UNIT_BASE, pl.Int32).alias("ward_id")).lazy(), edge, None, day
+        )
 
 
 def test_only_a_truly_sorted_key_is_flagged_for_the_merge_join() -> None:
@@ -201,7 +210,7 @@ def test_measure_parts_come_in_the_fact_tables_key_order_and_sum_like_all_at_onc
         assert keys.rows() == sorted(keys.rows()) and part.height > 10
     together = pl.concat(parts)
     assert together.sort(together.columns).equals(
-        increments(rows.lazy(), edges, None, first).sort(together.columns)
+        all_increments(rows.lazy(), edges, None, first).sort(together.columns)
     )
     alpha = parts[0]  # opened on s, closed on u: the net count is the rows still open
     assert alpha["delta"].sum() == rows.filter(c("u").is_null()).height
