@@ -311,8 +311,9 @@ def measure_increments(
     sign: pl.Expr | None = None,
 ) -> Iterator[pl.DataFrame]:
     """(measure, ward, facility, day, district, type, delta) summed per key, zero sums dropped: one
-    frame per measure, in key order (measures by name, then day, ward, facility), so that a writer
-    can store each measure while the next one is computed (``all_parts``: all in one frame).
+    frame per measure that has any, in key order (measures by name, then day, ward, facility), so
+    that a writer can store each measure while the next one is computed (``all_parts``: all in one
+    frame).
 
     ``rows`` has ward_id, district_id and whatever the edges read, plus facility_id and facility_type
     for facility-level rows (without them every row counts at ward level: facility 0, type "").
@@ -332,7 +333,7 @@ def measure_increments(
             if edge.measure == measure
             for part in _edge_increments(rows, edge, keys, since, first_day, sign)
         ]
-        yield (
+        facts = (
             pl.concat(parts, how="vertical_relaxed")
             .group_by([*keys, "day"])
             .agg(pl.col("delta").sum())
@@ -342,6 +343,8 @@ def measure_increments(
             .sort(["day", "ward_id", "facility_id"])
             .collect()
         )
+        if facts.height:
+            yield facts
 
 
 def _edge_increments(
@@ -646,7 +649,7 @@ def admin_event(reader: Reader, since: dt.date | None, epoch: dt.date) -> Iterat
 
 def _in_measure_order(*sources: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     """The parts of several ``measure_increments`` (no measure in two of them) in measure order."""
-    return heapq.merge(*sources, key=lambda part: part["measure"][0] if part.height else "")
+    return heapq.merge(*sources, key=lambda part: part["measure"][0])
 
 
 def all_parts(parts: Iterator[pl.DataFrame]) -> pl.DataFrame:
@@ -776,7 +779,7 @@ def _with_sums(parts: Iterator[pl.DataFrame], today: dt.date) -> Iterator[tuple[
             facts,
             in_key_order(by_district(facts), DISTRICT_KEYS),
             in_key_order(by_month(facts), MONTH_KEYS),
-            _summed_totals([_summed_through(facts, today)]),
+            _summed_through(facts, today).filter(pl.col("value") != 0),
         )
 
 
