@@ -48,6 +48,7 @@ from data_access.models import (
     KpiDailyFact,
     KpiDistrictFact,
     KpiMonthFact,
+    KpiMonthTotal,
     KpiRefreshState,
     OrgUnit,
     OrgUnitMapping,
@@ -510,6 +511,106 @@ def month_plan(lo: dt.date | None, hi: dt.date) -> MonthPlan:
     return MonthPlan((first, end) if first < end else None, tuple(add), tuple(subtract))
 
 
+# ---------------------------------------------------------------------------------------------------
+# Month-end totals (kpi_month_total): the running sum of the month sums, for every closed month
+
+
+MONTH_TOTALS_STATE = "month_totals"  # kpi_refresh_state row: the last month kpi_month_total holds
+
+
+def month_end(month: dt.date) -> dt.date:
+    return next_month_start(month) - dt.timedelta(days=1)
+
+
+def last_closed_month(today: dt.date) -> dt.date:
+    """The month before ``today``'s: the last one whose end a refresh on ``today`` stores."""
+    return month_start(month_start(today) - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    """What a refresh does to ``kpi_month_total``: ``stored`` is the last month it held before (None:
+    never filled), ``through`` the last month it holds after. Any change of a fact dated on a day d
+    changes the month totals from d's month through ``through``."""
+
+    stored: dt.date | None
+    through: dt.date
+
+    @classmethod
+    def for_refresh(cls, connection: Connection, today: dt.date) -> MonthTotals:
+        stored = month_totals_through(connection)
+        closed = last_closed_month(today)
+        return cls(stored, max(stored, closed) if stored is not None else closed)
+
+    @property
+    def first_unstored(self) -> dt.date | None:
+        """The first month the table does not hold yet (None: it holds none)."""
+        return None if self.stored is None else next_month_start(self.stored)
+
+    def first_to_rebuild(self, first_changed: dt.date | None) -> dt.date | None:
+        """The first month to recompute when the facts changed from ``first_changed``'s month on (None:
+        all of them): that month, or an earlier one the table does not hold yet (None: every month)."""
+        if self.stored is None or first_changed is None:
+            return None
+        return min(month_start(first_changed), next_month_start(self.stored))
+
+
+def month_totals_through(connection: Connection) -> dt.date | None:
+    table = KpiRefreshState.__table__
+    day = connection.execute(
+        select(table.c.data_through).where(table.c.source == MONTH_TOTALS_STATE)
+    ).scalar()
+    return dt.date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def rebuild_month_totals(
+    connection: Connection, measures: Sequence[str], first: dt.date | None, through: dt.date
+) -> None:
+    """kpi_month_total of ``measures`` for the months from ``first`` (None: all) through ``through``:
+    each month's totals are the previous month's plus its month sums (one statement per month)."""
+    T, M = KpiMonthTotal, KpiMonthFact
+    measures = list(measures)
+    stale = delete(T).where(T.measure.in_(measures))
+    if first is not None:
+        stale = stale.where(T.month >= _date(first))
+    connection.execute(stale)
+    if first is None:
+        first = connection.execute(select(func.min(M.month)).where(M.measure.in_(measures))).scalar()
+        if first is None:
+            return
+        first = first if isinstance(first, dt.date) else dt.date.fromisoformat(first)
+    columns = [c.name for c in T.__table__.columns]
+    month = first
+    while month <= through:
+        previous = month_start(month - dt.timedelta(days=1))
+        parts = union_all(
+            select(
+                T.measure, T.ward_id, T.facility_id, T.district_id, T.facility_type, T.value.label("v")
+            ).where(T.measure.in_(measures), T.month == _date(previous)),
+            select(M.measure, M.ward_id, M.facility_id, M.district_id, M.facility_type, M.delta).where(
+                M.measure.in_(measures), M.month == _date(month)
+            ),
+        ).subquery("parts")
+        total = func.sum(parts.c.v)
+        connection.execute(
+            insert(T).from_select(
+                columns,
+                select(
+                    parts.c.measure,
+                    _date(month),
+                    parts.c.ward_id,
+                    parts.c.facility_id,
+                    func.min(parts.c.district_id),
+                    func.min(parts.c.facility_type),
+                    total,
+                )
+                .group_by(parts.c.measure, parts.c.ward_id, parts.c.facility_id)
+                .having(total != 0),
+            )
+        )
+        month = next_month_start(month)
+
+
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total
 
 
@@ -606,14 +707,14 @@ def _totals_on(
     schema: dict[str, pl.DataType],
     months=None,
 ) -> pl.DataFrame:
-    """Each measure's value on ``as_of`` per ``keys`` of the fact table ``facts`` (and of the current
+    """Each measure's value on ``as_of`` per ``keys`` of the fact table ``facts`` (and of the stored
     totals), inside ``scope`` (``scope_cols`` names the columns ``scope_clause`` filters on).
 
-    Within a year of the last refresh: the current totals minus (or plus) the increments between that
-    day and ``as_of``; further back: the sum of the increments up to it. The increments of whole
-    months come from ``months`` (the same facts summed per month) when given.
+    The stored totals of the nearest day that has them (``nearest_stored_totals``: the last refresh's
+    day or a month end) moved by the increments between that day and ``as_of``; with none near, the
+    sum of the increments up to it. The increments of whole months come from ``months`` (the same
+    facts summed per month) when given.
     """
-    c = KpiCurrentTotal
 
     def of(table) -> tuple[list, list]:
         columns = [getattr(table, k) for k in keys]
@@ -647,19 +748,70 @@ def _totals_on(
         return parts
 
     with engine.connect() as connection:
-        current_day = current_totals_day(connection)
-        if current_day is None or abs((current_day - as_of).days) > 365:
+        stored = nearest_stored_totals(as_of, *stored_totals_state(connection))
+        if stored is None:
             parts = between(None, as_of, 1)
         else:
-            current_keys, current_conditions = of(c)
-            parts = [select(*current_keys, c.value.label("v")).where(*current_conditions)]
-            if as_of != current_day:
-                lo, hi = sorted((as_of, current_day))
-                parts += between(lo, hi, -1 if as_of < current_day else 1)
+            table = KpiCurrentTotal if stored.month is None else KpiMonthTotal
+            stored_keys, stored_conditions = of(table)
+            if stored.month is not None:
+                stored_conditions.append(table.month == _date(stored.month))
+            parts = [select(*stored_keys, table.value.label("v")).where(*stored_conditions)]
+            if as_of != stored.day:
+                lo, hi = sorted((as_of, stored.day))
+                parts += between(lo, hi, -1 if as_of < stored.day else 1)
         both = union_all(*parts).subquery("totals")
         cols = [both.c[k] for k in keys]
         stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)
         return _frame(connection.execute(stmt), schema)
+
+
+@dataclass(frozen=True)
+class StoredTotals:
+    """A day whose totals are stored: the last refresh's (``kpi_current_total``, ``month`` None) or the
+    end of ``month`` (``kpi_month_total``)."""
+
+    day: dt.date
+    month: dt.date | None = None
+
+
+def stored_totals_state(connection: Connection) -> tuple[dt.date | None, dt.date | None]:
+    """(the current totals' day, the last month whose month-end totals are stored)."""
+    return current_totals_day(connection), month_totals_through(connection)
+
+
+def stored_totals_days(
+    first: dt.date, last: dt.date, current_day: dt.date | None, months_through: dt.date | None
+) -> list[StoredTotals]:
+    """The days in first..last whose totals are stored, latest first."""
+    days = []
+    if current_day is not None and first <= current_day <= last:
+        days.append(StoredTotals(current_day))
+    if months_through is not None:
+        end = month_start(min(last, month_end(months_through)) + dt.timedelta(days=1)) - dt.timedelta(days=1)
+        while end >= first:
+            days.append(StoredTotals(end, month_start(end)))
+            end = month_start(end) - dt.timedelta(days=1)
+    return sorted(days, key=lambda stored: stored.day, reverse=True)
+
+
+def nearest_stored_totals(
+    as_of: dt.date, current_day: dt.date | None, months_through: dt.date | None
+) -> StoredTotals | None:
+    """The stored totals nearest to ``as_of`` (the current ones on a tie); None when there are no
+    month-end totals and the current ones are more than a year away (summing from the start is
+    then cheaper)."""
+    candidates = []
+    if current_day is not None:
+        candidates.append(StoredTotals(current_day))
+    if months_through is not None:
+        before = month_start(as_of + dt.timedelta(days=1)) - dt.timedelta(days=1)  # the month end <= as_of
+        for end in (before, month_end(month_start(as_of))):
+            if month_start(end) <= months_through:
+                candidates.append(StoredTotals(end, month_start(end)))
+    elif current_day is not None and abs((current_day - as_of).days) > 365:
+        return None
+    return min(candidates, key=lambda stored: abs((stored.day - as_of).days), default=None)
 
 
 _DAILY_SCHEMA = {**_TOTALS_SCHEMA, "day": pl.Date}

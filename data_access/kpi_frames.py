@@ -36,7 +36,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from data_access.bulk import append_frame, sqlite_storage
-from data_access.kpi_facts import UNIT_BASE, rebuild_month_facts, unpacked_unit
+from data_access.kpi_facts import (
+    UNIT_BASE,
+    MonthTotals,
+    rebuild_month_facts,
+    rebuild_month_totals,
+    unpacked_unit,
+)
 from data_access.models import Base
 
 T = TypeVar("T")
@@ -718,6 +724,7 @@ def replace_source_facts(
     since: dt.date,
     today: dt.date,
     totals_day: dt.date | None,
+    months: MonthTotals,
 ) -> None:
     """Replace the increments of ``measures`` dated from ``since`` on by ``new``; move the totals.
 
@@ -742,16 +749,22 @@ def replace_source_facts(
     reader.ingest("kpi_daily_fact", in_key_order(new, FACT_ORDER))
     reader.ingest("kpi_district_fact", in_key_order(by_district(new), DISTRICT_KEYS))
     rebuild_month_facts(reader.connection, measures, since)  # its first month also holds earlier days
+    rebuild_month_totals(reader.connection, measures, months.first_to_rebuild(since), months.through)
     if totals_day is not None:
         reader.execute(f"DELETE FROM kpi_current_total WHERE measure IN ({in_measures})")
         reader.ingest("kpi_current_total", totals)
 
 
 def replace_all_facts(
-    reader: Reader, measures: Sequence[str], parts: Iterator[pl.DataFrame], today: dt.date
+    reader: Reader,
+    measures: Sequence[str],
+    parts: Iterator[pl.DataFrame],
+    today: dt.date,
+    months_through: dt.date,
 ) -> int:
-    """Replace every increment of ``measures`` by ``parts`` and rebuild their district and month sums
-    and current totals. Returns the number of increments written.
+    """Replace every increment of ``measures`` by ``parts`` and rebuild their district and month sums,
+    month-end totals (through ``months_through``) and current totals. Returns the number of
+    increments written.
 
     ``parts`` are in key order (``FACT_ORDER``), each part and one after the other. Each part and its
     sums are computed in a worker thread while the previous part is written: a database write is
@@ -761,24 +774,36 @@ def replace_all_facts(
     """
     in_measures = _in_list(measures)
     written = 0
-    with ComputedAhead(_with_sums(parts, today)) as ahead:  # the first part is computed from now on
-        for table in ("kpi_daily_fact", "kpi_district_fact", "kpi_month_fact", "kpi_current_total"):
+    with ComputedAhead(_with_sums(parts, today, months_through)) as ahead:  # computed from now on
+        for table in SUMMED_TABLES:
             reader.execute(f"DELETE FROM {table} WHERE measure IN ({in_measures})")  # may wait for the lock
-        for facts, district, month, totals in ahead:
-            reader.ingest("kpi_daily_fact", facts)
-            reader.ingest("kpi_district_fact", district)
-            reader.ingest("kpi_month_fact", month)
-            reader.ingest("kpi_current_total", totals)
-            written += facts.height
+        for tables in ahead:
+            for table, frame in zip(SUMMED_TABLES, tables, strict=True):
+                reader.ingest(table, frame)
+            written += tables[0].height
     return written
 
 
-def _with_sums(parts: Iterator[pl.DataFrame], today: dt.date) -> Iterator[tuple[pl.DataFrame, ...]]:
+# The tables a full refresh fills from each part of increments, in ``_with_sums``' order.
+SUMMED_TABLES = (
+    "kpi_daily_fact",
+    "kpi_district_fact",
+    "kpi_month_fact",
+    "kpi_month_total",
+    "kpi_current_total",
+)
+
+
+def _with_sums(
+    parts: Iterator[pl.DataFrame], today: dt.date, months_through: dt.date
+) -> Iterator[tuple[pl.DataFrame, ...]]:
     for facts in parts:
+        month_sums = in_key_order(by_month(facts), MONTH_KEYS)
         yield (
             facts,
             in_key_order(by_district(facts), DISTRICT_KEYS),
-            in_key_order(by_month(facts), MONTH_KEYS),
+            month_sums,
+            in_key_order(month_totals(month_sums, months_through), MONTH_KEYS),
             _summed_through(facts, today).filter(pl.col("value") != 0),
         )
 
@@ -819,6 +844,7 @@ def refresh_frame_source(
     epoch: dt.date,
     today: dt.date,
     totals_day: dt.date | None,
+    months: MonthTotals,
 ) -> int:
     """Recompute ``source``'s increments from its table: all days (ADBC), or days >= ``since``.
 
@@ -831,7 +857,7 @@ def refresh_frame_source(
         with engine.begin() as connection:
             reader = SqlReader(connection)
             new = all_parts(FRAME_SOURCES[source](reader, since, epoch))
-            replace_source_facts(reader, measures, new, since, today, totals_day)
+            replace_source_facts(reader, measures, new, since, today, totals_day, months)
         return new.height
     sqlite = engine.dialect.name == "sqlite"
     connection = adbc_connect(engine)
@@ -847,7 +873,7 @@ def refresh_frame_source(
         if sqlite:
             connection.commit()  # end the read; take the write lock only now, waiting for other writers
             reader.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
-        written = replace_all_facts(reader, measures, parts, today)
+        written = replace_all_facts(reader, measures, parts, today, months.through)
         if through is not None:
             reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
         connection.commit()
@@ -863,7 +889,12 @@ def _log_high_water(reader: Reader) -> int:
 
 
 def apply_population_changes(
-    engine: Engine, measures: Sequence[str], epoch: dt.date, today: dt.date, totals_day: dt.date
+    engine: Engine,
+    measures: Sequence[str],
+    epoch: dt.date,
+    today: dt.date,
+    totals_day: dt.date,
+    months: MonthTotals,
 ) -> int:
     """Incremental refresh of the population: the trigger log's images → additions to facts and totals.
 
@@ -885,7 +916,13 @@ def apply_population_changes(
             moved = moved.with_columns(-pl.col("value"))
         add_to(connection, "kpi_daily_fact", FACT_ORDER, "delta", changes)
         add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
-        add_to(connection, "kpi_month_fact", MONTH_KEYS, "delta", by_month(changes))
+        month_changes = by_month(changes)
+        add_to(connection, "kpi_month_fact", MONTH_KEYS, "delta", month_changes)
+        if months.stored is not None:
+            add_to(
+                connection, "kpi_month_total", MONTH_KEYS, "value", moved_month_totals(month_changes, months)
+            )
+        rebuild_month_totals(connection, measures, months.first_unstored, months.through)
         add_to(
             connection,
             "kpi_current_total",
@@ -926,6 +963,57 @@ def by_month(facts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def month_totals(month_sums: pl.DataFrame, through: dt.date) -> pl.DataFrame:
+    """Month-end values (``kpi_month_total``) of every month up to ``through`` from ALL the month sums
+    (``by_month``) of some measures: each unit's running sum, zero values left out."""
+    sums = month_sums.filter(pl.col("month") <= pl.lit(through, pl.Date))
+    units = ["measure", "ward_id", "facility_id"]
+    if sums.height == 0:
+        return pl.DataFrame(schema=MONTH_TOTAL_SCHEMA)
+    months = pl.date_range(sums["month"].min(), through, "1mo", eager=True).alias("month").to_frame()
+    return (
+        sums.select(*units, "district_id", "facility_type")
+        .unique(subset=units)
+        .join(months, how="cross")
+        .join(sums.select(*units, "month", "delta"), on=[*units, "month"], how="left")
+        .sort([*units, "month"])
+        .with_columns(pl.col("delta").fill_null(0).cum_sum().over(units).alias("value"))
+        .filter(pl.col("value") != 0)
+        .select([pl.col(name).cast(dtype) for name, dtype in MONTH_TOTAL_SCHEMA.items()])
+    )
+
+
+MONTH_TOTAL_SCHEMA = {
+    "measure": pl.String,
+    "month": pl.Date,
+    "ward_id": pl.Int32,
+    "facility_id": pl.Int32,
+    "district_id": pl.Int32,
+    "facility_type": pl.String,
+    "value": pl.Int64,
+}
+
+
+def moved_month_totals(month_changes: pl.DataFrame, months: MonthTotals) -> pl.DataFrame:
+    """How the stored month-end totals move with changed month sums: a change adds to the total of
+    its month and of every later month stored."""
+    assert months.stored is not None
+    stored = pl.lit(months.stored, pl.Date)
+    return (
+        month_changes.filter(pl.col("month") <= stored)
+        .with_columns(pl.date_ranges("month", stored, "1mo").alias("month"))
+        .explode("month")
+        .group_by(MONTH_KEYS)
+        .agg(
+            pl.col("district_id").first(),
+            pl.col("facility_type").first(),
+            pl.col("delta").sum().alias("value"),
+        )
+        .filter(pl.col("value") != 0)
+        .select([pl.col(name).cast(dtype) for name, dtype in MONTH_TOTAL_SCHEMA.items()])
+    )
+
+
 def add_to(connection: Connection, table_name: str, keys: list[str], value: str, frame: pl.DataFrame) -> None:
     """table[key].value += frame's value for every key (new keys inserted), then drop the zero rows."""
     if frame.height == 0:
@@ -952,7 +1040,12 @@ LANES = (("population",), ("submission", "admin_event"))
 
 
 def refresh_frame_sources(
-    engine: Engine, jobs: Sequence[Job], epoch: dt.date, today: dt.date, totals_day: dt.date | None
+    engine: Engine,
+    jobs: Sequence[Job],
+    epoch: dt.date,
+    today: dt.date,
+    totals_day: dt.date | None,
+    months: MonthTotals,
 ) -> dict[str, tuple[int, float]]:
     """``refresh_frame_source`` for each job → {source: (rows, seconds)}.
 
@@ -967,9 +1060,10 @@ def refresh_frame_sources(
     work on the two cores being the limit.
     """
     if engine.dialect.name != "sqlite":
-        return _timed_refreshes(engine, jobs, epoch, today, totals_day)
+        return _timed_refreshes(engine, jobs, epoch, today, totals_day, months)
     whole = [job for job in jobs if job[2] is None]
-    results = _timed_refreshes(engine, [job for job in jobs if job[2] is not None], epoch, today, totals_day)
+    since_jobs = [job for job in jobs if job[2] is not None]
+    results = _timed_refreshes(engine, since_jobs, epoch, today, totals_day, months)
     lanes = [lane for lane in _lanes(whole) if lane]
     # The children write to files: a full pipe would block a child, maybe while it holds the SQLite
     # write lock that the other lane waits for.
@@ -979,7 +1073,7 @@ def refresh_frame_sources(
             for _ in lanes
         ]
         children = [
-            _start_child(engine, lane, epoch, today, totals_day, output)
+            _start_child(engine, lane, epoch, today, totals_day, months, output)
             for lane, output in zip(lanes, outputs, strict=True)
         ]
         for child in children:  # every lane ends before a failure is raised: no write left running
@@ -998,12 +1092,17 @@ def _lanes(jobs: Sequence[Job]) -> list[list[Job]]:
 
 
 def _timed_refreshes(
-    engine: Engine, jobs: Sequence[Job], epoch: dt.date, today: dt.date, totals_day: dt.date | None
+    engine: Engine,
+    jobs: Sequence[Job],
+    epoch: dt.date,
+    today: dt.date,
+    totals_day: dt.date | None,
+    months: MonthTotals,
 ) -> dict[str, tuple[int, float]]:
     results = {}
     for source, measures, since in jobs:
         started = time.perf_counter()
-        rows = refresh_frame_source(engine, source, measures, since, epoch, today, totals_day)
+        rows = refresh_frame_source(engine, source, measures, since, epoch, today, totals_day, months)
         results[source] = (rows, time.perf_counter() - started)
     return results
 
@@ -1014,6 +1113,7 @@ def _start_child(
     epoch: dt.date,
     today: dt.date,
     totals_day: dt.date | None,
+    months: MonthTotals,
     output: tuple[IO[str], IO[str]],
 ) -> subprocess.Popen:
     args = {
@@ -1022,6 +1122,7 @@ def _start_child(
         "epoch": epoch.isoformat(),
         "today": today.isoformat(),
         "totals_day": totals_day.isoformat() if totals_day else None,
+        "months": [months.stored.isoformat() if months.stored else None, months.through.isoformat()],
     }
     return subprocess.Popen(
         [sys.executable, "-m", "data_access.kpi_frames", json.dumps(args)],
@@ -1053,7 +1154,9 @@ def _main(argv: Sequence[str]) -> None:
     engine = make_engine(args["url"])
     jobs = [(source, measures, None) for source, measures in args["jobs"]]
     day = dt.date.fromisoformat
-    done = _timed_refreshes(engine, jobs, day(args["epoch"]), day(args["today"]), totals_day)
+    stored, through = args["months"]
+    months = MonthTotals(day(stored) if stored else None, day(through))
+    done = _timed_refreshes(engine, jobs, day(args["epoch"]), day(args["today"]), totals_day, months)
     print(json.dumps(done))
 
 

@@ -24,16 +24,19 @@ from sqlalchemy import Engine, func, select
 from data_access.engine import transaction
 from data_access.kpi_facts import (
     CURRENT_STATE,
+    MONTH_TOTALS_STATE,
+    MonthTotals,
     current_totals_day,
     rebuild_current_totals,
     rebuild_district_facts,
     rebuild_month_facts,
+    rebuild_month_totals,
     refresh_source,
     refresh_states,
     save_refresh_state,
 )
 from data_access.kpi_frames import FRAME_SOURCES, apply_population_changes, refresh_frame_sources
-from data_access.models import KpiCurrentTotal
+from data_access.models import KpiCurrentTotal, KpiMonthTotal
 from kpis import rollup_store
 from kpis.catalogue import sync_definitions
 from kpis.measures import EPOCH, INCREMENTAL_SOURCES, SOURCES
@@ -104,6 +107,7 @@ def refresh(
     with engine.connect() as connection:
         states = refresh_states(connection)
         totals_day = None if full else current_totals_day(connection)
+        months = MonthTotals.for_refresh(connection, today)
     report = RefreshReport(today=today, full=full)
     chosen = sources or tuple(SOURCES)
     plans = {
@@ -116,13 +120,13 @@ def refresh(
         for source, plan in plans.items()
         if source in FRAME_SOURCES and plan != LOG
     ]
-    frame_results = refresh_frame_sources(engine, frame_jobs, EPOCH, today, totals_day)
+    frame_results = refresh_frame_sources(engine, frame_jobs, EPOCH, today, totals_day, months)
     for source, source_since in plans.items():
         measures = SOURCES[source]
         t0 = time.perf_counter()
         if source_since == LOG:
             # The triggers logged every change of resident/health_record rows: apply just those.
-            rows = apply_population_changes(engine, measures, EPOCH, today, totals_day)
+            rows = apply_population_changes(engine, measures, EPOCH, today, totals_day, months)
             seconds = time.perf_counter() - t0
             with engine.begin() as connection:
                 save_refresh_state(connection, source, today, rows, seconds, full=False)
@@ -137,6 +141,9 @@ def refresh(
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
                 rebuild_district_facts(connection, measures, source_since)
                 rebuild_month_facts(connection, measures, source_since)
+                rebuild_month_totals(
+                    connection, measures, months.first_to_rebuild(source_since), months.through
+                )
             needs_totals = True
             seconds = 0.0
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts
@@ -147,6 +154,16 @@ def refresh(
             save_refresh_state(connection, source, today, rows, seconds, full=source_since is None)
         mode = "full" if source_since is None else "since"
         report.sources[source] = {"rows": rows, "since": source_since, "seconds": seconds, "mode": mode}
+    t0 = time.perf_counter()
+    with engine.begin() as connection:
+        # sources left out of this refresh: their month-end totals of the months closed since the last
+        for source in set(SOURCES) - set(chosen):
+            rebuild_month_totals(connection, SOURCES[source], months.first_unstored, months.through)
+        rows = connection.execute(select(func.count()).select_from(KpiMonthTotal)).scalar() or 0
+        save_refresh_state(
+            connection, MONTH_TOTALS_STATE, months.through, rows, time.perf_counter() - t0, full
+        )
+    report.sources[MONTH_TOTALS_STATE] = {"rows": rows, "since": None, "seconds": time.perf_counter() - t0}
     t0 = time.perf_counter()
     with engine.begin() as connection:
         rows = connection.execute(select(func.count()).select_from(KpiCurrentTotal)).scalar() or 0

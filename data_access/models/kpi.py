@@ -100,6 +100,28 @@ class KpiMonthFact(Base):
     delta: Mapped[int] = mapped_column(BigInteger)
 
 
+class KpiMonthTotal(Base):
+    """Each measure's value per finest unit at the end of every closed month (``month`` = its first
+    day): the running sum of ``kpi_month_fact``. Zero values are left out.
+
+    A past "as of" day starts from the nearest month end (or the current totals) and moves by the
+    daily facts in between: at most half a month of them, however far back the day is. Kept in step
+    with the facts by every refresh; ``kpi_refresh_state`` row ``month_totals`` records the last month
+    stored (none: the table is not filled yet and is not read).
+    """
+
+    __tablename__ = "kpi_month_total"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    measure: Mapped[str] = mapped_column(String(48), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ward_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    district_id: Mapped[int] = mapped_column(Integer)
+    facility_type: Mapped[str] = mapped_column(String(20), default="")
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 class KpiCurrentTotal(Base):
     """Each measure's value per finest unit on the last refresh's day (the sum of its increments so far).
 

@@ -1,13 +1,22 @@
-"""How a past day's totals are summed from month sums and daily facts (``month_plan``)."""
+"""How a past day's totals are summed from stored totals, month sums and daily facts."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data_access.kpi_facts import MonthPlan, month_plan
+from data_access.kpi_facts import (
+    MonthPlan,
+    MonthTotals,
+    StoredTotals,
+    month_plan,
+    nearest_stored_totals,
+    stored_totals_days,
+)
+from data_access.kpi_frames import month_totals, moved_month_totals
 
 D = dt.date
 DAYS = st.dates(min_value=D(2023, 1, 1), max_value=D(2027, 12, 31))
@@ -43,3 +52,98 @@ def test_a_plan_counts_each_day_between_once_and_reads_at_most_half_a_month_per_
         assert count == int((lo is None or lo < day) and day <= hi), day
     daily_days = sum((b - a).days for a, b in plan.add + plan.subtract)
     assert daily_days <= 2 * 16
+
+
+def test_a_past_day_starts_from_the_nearest_stored_totals() -> None:
+    current, through = D(2024, 9, 30), D(2024, 8, 1)  # month ends stored through August
+    assert nearest_stored_totals(D(2024, 9, 3), current, through) == StoredTotals(
+        D(2024, 8, 31), D(2024, 8, 1)
+    )
+    assert nearest_stored_totals(D(2024, 5, 17), current, through) == StoredTotals(
+        D(2024, 5, 31), D(2024, 5, 1)
+    )
+    assert nearest_stored_totals(D(2024, 5, 14), current, through) == StoredTotals(
+        D(2024, 4, 30), D(2024, 4, 1)
+    )
+    assert nearest_stored_totals(D(2024, 8, 31), current, through) == StoredTotals(
+        D(2024, 8, 31), D(2024, 8, 1)
+    )
+    # September's end is not stored yet: the current totals are nearer than August's end
+    assert nearest_stored_totals(D(2024, 9, 20), current, through) == StoredTotals(current)
+    # a tie goes to the current totals
+    assert nearest_stored_totals(D(2024, 9, 15), current, through) == StoredTotals(current)
+    # no month ends stored: the current totals within a year, else none (sum from the start)
+    assert nearest_stored_totals(D(2024, 1, 10), current, None) == StoredTotals(current)
+    assert nearest_stored_totals(D(2023, 9, 1), current, None) is None
+    assert nearest_stored_totals(D(2023, 9, 1), None, None) is None
+
+
+def test_the_stored_days_inside_a_window_are_listed_latest_first() -> None:
+    current, through = D(2024, 9, 30), D(2024, 8, 1)
+    window = stored_totals_days(D(2024, 7, 20), D(2024, 8, 17), current, through)
+    assert window == [StoredTotals(D(2024, 7, 31), D(2024, 7, 1))]
+    assert stored_totals_days(D(2024, 9, 2), D(2024, 9, 30), current, through) == [StoredTotals(current)]
+    assert stored_totals_days(D(2024, 9, 2), D(2024, 9, 29), current, through) == []
+    assert stored_totals_days(D(2024, 8, 20), D(2024, 10, 2), current, through) == [
+        StoredTotals(current),
+        StoredTotals(D(2024, 8, 31), D(2024, 8, 1)),
+    ]
+    assert stored_totals_days(D(2024, 7, 2), D(2024, 7, 30), None, through) == []
+
+
+def _month_sums(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(m, month, w, f, w // 10, "", v) for m, month, w, f, v in rows],
+        schema=["measure", "month", "ward_id", "facility_id", "district_id", "facility_type", "delta"],
+        orient="row",
+    )
+
+
+def test_month_end_totals_are_running_sums_with_every_month_filled_and_zeros_left_out() -> None:
+    sums = _month_sums(
+        [
+            ("records", D(2024, 1, 1), 11, 0, 5),
+            ("records", D(2024, 3, 1), 11, 0, -5),  # back to zero in March
+            ("records", D(2024, 2, 1), 12, 0, 2),
+            ("residents", D(2024, 2, 1), 11, 0, 7),
+            ("residents", D(2024, 6, 1), 11, 0, 1),  # after the last month stored
+        ]
+    )
+    totals = month_totals(sums, D(2024, 4, 1))
+    assert sorted(totals.select("measure", "month", "ward_id", "district_id", "value").iter_rows()) == [
+        ("records", D(2024, 1, 1), 11, 1, 5),
+        ("records", D(2024, 2, 1), 11, 1, 5),
+        ("records", D(2024, 2, 1), 12, 1, 2),
+        ("records", D(2024, 3, 1), 12, 1, 2),
+        ("records", D(2024, 4, 1), 12, 1, 2),
+        ("residents", D(2024, 2, 1), 11, 1, 7),
+        ("residents", D(2024, 3, 1), 11, 1, 7),
+        ("residents", D(2024, 4, 1), 11, 1, 7),
+    ]
+
+
+def test_a_changed_month_sum_moves_its_month_end_and_every_later_one_stored() -> None:
+    changes = _month_sums(
+        [
+            ("records", D(2024, 2, 1), 11, 0, 3),
+            ("records", D(2024, 3, 1), 11, 0, -3),  # the same record moved a month on: no change after
+            ("records", D(2024, 3, 1), 12, 0, 1),
+            ("records", D(2024, 9, 1), 12, 0, 4),  # after the last month stored: nothing to move
+        ]
+    )
+    moved = moved_month_totals(changes, MonthTotals(D(2024, 4, 1), D(2024, 4, 1)))
+    assert sorted(moved.select("month", "ward_id", "value").iter_rows()) == [
+        (D(2024, 2, 1), 11, 3),
+        (D(2024, 3, 1), 12, 1),
+        (D(2024, 4, 1), 12, 1),
+    ]
+
+
+def test_a_refresh_rebuilds_the_changed_months_and_those_never_stored() -> None:
+    stored = MonthTotals(D(2024, 6, 1), D(2024, 8, 1))  # July and August closed since the last refresh
+    assert stored.first_unstored == D(2024, 7, 1)
+    assert stored.first_to_rebuild(D(2024, 3, 17)) == D(2024, 3, 1)
+    assert stored.first_to_rebuild(D(2024, 8, 20)) == D(2024, 7, 1)
+    assert stored.first_to_rebuild(None) is None  # every month
+    never = MonthTotals(None, D(2024, 8, 1))
+    assert never.first_unstored is None and never.first_to_rebuild(D(2024, 8, 20)) is None

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
+from data_access.kpi_facts import MonthTotals
 from data_access.kpi_frames import (
     UNIT_BASE,
     ComputedAhead,
@@ -94,7 +95,9 @@ def test_a_failing_refresh_lane_is_reported_after_every_lane_has_ended(engine) -
         )
     jobs = [("population", SOURCES["population"], None), ("no_such_source", ("x",), None)]
     with pytest.raises(RuntimeError, match="KPI refresh of no_such_source failed") as failure:
-        refresh_frame_sources(engine, jobs, EPOCH, dt.date(2025, 1, 1), None)
+        refresh_frame_sources(
+            engine, jobs, EPOCH, dt.date(2025, 1, 1), None, MonthTotals(None, dt.date(2024, 12, 1))
+        )
     assert "population" not in str(failure.value).splitlines()[0]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM kpi_population_change")).scalar() == 0

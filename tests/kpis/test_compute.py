@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access.engine import transaction
-from data_access.kpi_facts import measure_daily, measure_totals
+from data_access.kpi_facts import district_totals, measure_daily, measure_totals
 from data_access.models import AdminChangeEvent, HealthRecord, KpiDailyFact, Resident
 from data_access.scope import CITY_SCOPE, Scope
-from kpis.api import kpi_table, kpi_trend, kpi_trends
+from kpis.api import FactWindow, kpi_table, kpi_trend, kpi_trends
 from kpis.catalogue import by_id, load_file
 from kpis.measures import ALL_MEASURES, SOURCES
 from kpis.refresh import refresh
@@ -218,7 +218,33 @@ def _as_date(value) -> dt.date:
 
 
 def _summaries_agree(engine) -> bool:
-    return _district_facts_agree(engine) and _month_facts_agree(engine)
+    return _district_facts_agree(engine) and _month_facts_agree(engine) and _month_totals_agree(engine)
+
+
+def _month_totals_agree(engine) -> bool:
+    """kpi_month_total holds, for every month through the one recorded, each finest unit's running
+    sum of the daily facts up to that month's end."""
+    with engine.connect() as connection:
+        through = _as_date(
+            connection.exec_driver_sql(
+                "SELECT data_through FROM kpi_refresh_state WHERE source = 'month_totals'"
+            ).scalar_one()
+        )
+        stored = connection.exec_driver_sql(
+            "SELECT measure, month, ward_id, facility_id, value FROM kpi_month_total"
+        ).all()
+    facts = _facts(engine)
+    first = min(day for _, _, _, day, _ in facts).replace(day=1)
+    expected: dict[tuple, int] = defaultdict(int)
+    month = first
+    while month <= through:
+        end = (month + dt.timedelta(days=31)).replace(day=1)
+        for measure, ward, facility, day, delta in facts:
+            if day < end:
+                expected[(measure, month, ward, facility)] += delta
+        month = end
+    stored_map = {(m, _as_date(month), w, f): v for m, month, w, f, v in stored}
+    return stored_map == {k: v for k, v in expected.items() if v} and len(stored) == len(stored_map) > 0
 
 
 def _month_facts_agree(engine) -> bool:
@@ -232,6 +258,33 @@ def _month_facts_agree(engine) -> bool:
         ).all()
     stored_map = {(m, _as_date(month), w, f): v for m, month, w, f, v in stored}
     return stored_map == {k: v for k, v in summed.items() if v} and len(stored) == len(stored_map) > 0
+
+
+def test_a_full_refresh_stores_every_closed_months_end_totals(city) -> None:
+    engine, _ = city
+    assert _month_totals_agree(engine)
+    with engine.connect() as connection:  # TODAY is in September: August is the last closed month
+        assert connection.exec_driver_sql("SELECT max(month) FROM kpi_month_total").scalar() in (
+            dt.date(2024, 8, 1),
+            "2024-08-01",
+        )
+
+
+def test_a_window_reads_its_opening_totals_from_a_stored_month_end(city) -> None:
+    """A 28-day window across a month end reads that month end's totals and moves them back by the
+    window's own increments: the same opening totals as summed for the window's first day."""
+    engine, ids = city
+    measures = sorted(ALL_MEASURES)
+    for scope in (CITY_SCOPE, Scope(district_ids=frozenset({ids["districts"][0]}))):
+        for as_of in (dt.date(2024, 3, 10), dt.date(2024, 8, 31), dt.date(2024, 9, 20)):
+            facts = FactWindow(engine, scope, as_of)
+            assert facts._stored_totals_day() != facts.start
+            base, _ = facts.frames(measures, "ward")
+            assert sorted(base.iter_rows()) == sorted(measure_totals(engine, scope, facts.start).iter_rows())
+            if scope.is_whole_districts:
+                base, _ = FactWindow(engine, scope, as_of).frames(measures, "district")
+                expected = district_totals(engine, scope, facts.start, measures)
+                assert sorted(base.iter_rows()) == sorted(expected.iter_rows())
 
 
 def _district_facts_agree(engine) -> bool:
