@@ -37,8 +37,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from data_access.bulk import append_frame, sqlite_storage
 from data_access.kpi_facts import (
+    MONTH_TOTAL_SCHEMA,
     UNIT_BASE,
     MonthTotals,
+    month_totals,
     rebuild_month_facts,
     rebuild_month_totals,
     unpacked_unit,
@@ -961,37 +963,6 @@ def by_month(facts: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("delta") != 0)
         .select(*MONTH_KEYS, "district_id", "facility_type", "delta")
     )
-
-
-def month_totals(month_sums: pl.DataFrame, through: dt.date) -> pl.DataFrame:
-    """Month-end values (``kpi_month_total``) of every month up to ``through`` from ALL the month sums
-    (``by_month``) of some measures: each unit's running sum, zero values left out."""
-    sums = month_sums.filter(pl.col("month") <= pl.lit(through, pl.Date))
-    units = ["measure", "ward_id", "facility_id"]
-    if sums.height == 0:
-        return pl.DataFrame(schema=MONTH_TOTAL_SCHEMA)
-    months = pl.date_range(sums["month"].min(), through, "1mo", eager=True).alias("month").to_frame()
-    return (
-        sums.select(*units, "district_id", "facility_type")
-        .unique(subset=units)
-        .join(months, how="cross")
-        .join(sums.select(*units, "month", "delta"), on=[*units, "month"], how="left")
-        .sort([*units, "month"])
-        .with_columns(pl.col("delta").fill_null(0).cum_sum().over(units).alias("value"))
-        .filter(pl.col("value") != 0)
-        .select([pl.col(name).cast(dtype) for name, dtype in MONTH_TOTAL_SCHEMA.items()])
-    )
-
-
-MONTH_TOTAL_SCHEMA = {
-    "measure": pl.String,
-    "month": pl.Date,
-    "ward_id": pl.Int32,
-    "facility_id": pl.Int32,
-    "district_id": pl.Int32,
-    "facility_type": pl.String,
-    "value": pl.Int64,
-}
 
 
 def moved_month_totals(month_changes: pl.DataFrame, months: MonthTotals) -> pl.DataFrame:

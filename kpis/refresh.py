@@ -27,6 +27,8 @@ from data_access.kpi_facts import (
     MONTH_TOTALS_STATE,
     MonthTotals,
     current_totals_day,
+    first_changed_month,
+    month_sums,
     rebuild_current_totals,
     rebuild_district_facts,
     rebuild_month_facts,
@@ -138,12 +140,13 @@ def refresh(
             needs_totals = source_since is not None and totals_day is None
         else:
             with engine.begin() as connection:
+                before = month_sums(connection, measures)
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
                 rebuild_district_facts(connection, measures, source_since)
                 rebuild_month_facts(connection, measures, source_since)
-                rebuild_month_totals(
-                    connection, measures, months.first_to_rebuild(source_since), months.through
-                )
+                changed = first_changed_month(before, month_sums(connection, measures))
+                first = months.first_unstored if changed is None else months.first_to_rebuild(changed)
+                rebuild_month_totals(connection, measures, first, months.through)
             needs_totals = True
             seconds = 0.0
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts

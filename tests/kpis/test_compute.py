@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from data_access.engine import transaction
 from data_access.kpi_facts import district_totals, measure_daily, measure_totals
-from data_access.models import AdminChangeEvent, HealthRecord, KpiDailyFact, Resident
+from data_access.models import AdminChangeEvent, Facility, HealthRecord, KpiDailyFact, Resident
 from data_access.scope import CITY_SCOPE, Scope
 from kpis.api import FactWindow, kpi_table, kpi_trend, kpi_trends
 from kpis.catalogue import by_id, load_file
@@ -311,6 +311,9 @@ def test_incremental_refresh_equals_full_refresh_after_a_day_of_changes(city) ->
             h.verification_status, h.verified_on = "verified", tomorrow
             h.vneid_shared_on = h.vneid_shared_on or tomorrow
         records[20].closed_on = tomorrow
+        # a facility's staff trained back in March: the register's month-end totals move from there
+        facility = s.scalars(select(Facility).where(Facility.staff_trained_on.is_(None)).limit(1)).one()
+        facility.staff_trained_on = dt.date(2024, 3, 14)
         s.execute(
             update(Resident).where(Resident.id == records[20].resident_id).values(resident_until=tomorrow)
         )
