@@ -518,6 +518,29 @@ def month_plan(lo: dt.date | None, hi: dt.date) -> MonthPlan:
 
 MONTH_TOTALS_STATE = "month_totals"  # kpi_refresh_state row: the last month kpi_month_total holds
 
+# The measures whose month-end totals are stored: those of the big sources (``kpi_frames``), which
+# write them. The small sources' few facts are summed from their current totals instead: the
+# facility register's ~5 k facts alone would fill ~180 k month-end rows.
+MONTH_TOTAL_MEASURES = frozenset(
+    {
+        "residents",
+        "residents_with_record",
+        "residents_vaccination_loaded",
+        "residents_health_check_12m",
+        "records",
+        "records_standardised",
+        "records_verified",
+        "records_vneid_shared",
+        "records_insured",
+        "records_insured_linked",
+        "submissions_received",
+        "submissions_accepted",
+        "facility_reporting_30d",
+        "admin_events_received_90d",
+        "admin_events_applied_7d",
+    }
+)
+
 
 def month_end(month: dt.date) -> dt.date:
     return next_month_start(month) - dt.timedelta(days=1)
@@ -590,25 +613,6 @@ def rebuild_month_totals(
     if first is not None:
         totals = totals.filter(pl.col("month") >= pl.lit(first, pl.Date))
     append_frame(connection, T.__tablename__, totals)
-
-
-def month_sums(connection: Connection, measures: Sequence[str]) -> pl.DataFrame:
-    """Every month sum of ``measures`` (``kpi_month_fact``; meant for the small sources' few)."""
-    M = KpiMonthFact
-    stmt = select(*(M.__table__.c[name] for name in MONTH_SUM_COLUMNS)).where(M.measure.in_(list(measures)))
-    return _frame(connection.execute(stmt), MONTH_SUM_SCHEMA)
-
-
-def first_changed_month(before: pl.DataFrame, after: pl.DataFrame) -> dt.date | None:
-    """The first month whose sums differ between two ``month_sums`` of the same measures (None: no
-    month does). A small source is recomputed whole on every refresh, but its month sums seldom
-    change: its month-end totals (~180 k rows for the facility register's) are then left as they are."""
-    keys = ["measure", "month", "ward_id", "facility_id"]
-    both = before.join(after, on=keys, how="full", coalesce=True, suffix="_after")
-    same = pl.all_horizontal(
-        pl.col(name).eq_missing(pl.col(f"{name}_after")) for name in ("district_id", "facility_type", "delta")
-    )
-    return both.filter(~same)["month"].min()
 
 
 MONTH_SUM_COLUMNS = ("measure", "month", "ward_id", "facility_id", "district_id", "facility_type", "delta")
@@ -759,30 +763,32 @@ def _totals_on(
     facts summed per month) when given.
     """
 
-    def of(table) -> tuple[list, list]:
+    def of(table, which) -> tuple[list, list]:
         columns = [getattr(table, k) for k in keys]
         conditions = [scope_clause(scope, **{arg: getattr(table, col) for arg, col in scope_cols.items()})]
         if measures is not None:
             conditions.append(table.measure.in_(list(measures)))
+        if which is not None:
+            conditions.append(which(table.measure))
         return columns, conditions
 
-    fact_keys, fact_conditions = of(facts)
-
-    def daily(lo: dt.date | None, hi: dt.date, sign: int):
-        conditions = [*fact_conditions, facts.day <= _date(hi)]
+    def daily(lo: dt.date | None, hi: dt.date, sign: int, which):
+        fact_keys, conditions = of(facts, which)
+        conditions.append(facts.day <= _date(hi))
         if lo is not None:
             conditions.append(facts.day > _date(lo))
         return select(*fact_keys, (facts.delta * sign).label("v")).where(*conditions)
 
-    def between(lo: dt.date | None, hi: dt.date, sign: int) -> list:
+    def between(lo: dt.date | None, hi: dt.date, sign: int, which) -> list:
         """``sign`` × the increments dated in (lo, hi]: month sums from ``months`` where cheaper."""
         if months is None:
-            return [daily(lo, hi, sign)]
+            return [daily(lo, hi, sign, which)]
         plan = month_plan(lo, hi)
-        parts = [daily(a, b, sign) for a, b in plan.add] + [daily(a, b, -sign) for a, b in plan.subtract]
+        parts = [daily(a, b, sign, which) for a, b in plan.add]
+        parts += [daily(a, b, -sign, which) for a, b in plan.subtract]
         if plan.months is not None:
             first, end = plan.months
-            month_keys, month_conditions = of(months)
+            month_keys, month_conditions = of(months, which)
             parts.append(
                 select(*month_keys, (months.delta * sign).label("v")).where(
                     *month_conditions, months.month >= _date(first), months.month < _date(end)
@@ -790,19 +796,32 @@ def _totals_on(
             )
         return parts
 
-    with engine.connect() as connection:
-        stored = nearest_stored_totals(as_of, *stored_totals_state(connection))
+    def moved(stored: StoredTotals | None, which) -> list:
+        """The ``which`` measures' stored totals moved to ``as_of`` (none stored: summed from the start)."""
         if stored is None:
-            parts = between(None, as_of, 1)
-        else:
-            table = KpiCurrentTotal if stored.month is None else KpiMonthTotal
-            stored_keys, stored_conditions = of(table)
-            if stored.month is not None:
-                stored_conditions.append(table.month == _date(stored.month))
-            parts = [select(*stored_keys, table.value.label("v")).where(*stored_conditions)]
-            if as_of != stored.day:
-                lo, hi = sorted((as_of, stored.day))
-                parts += between(lo, hi, -1 if as_of < stored.day else 1)
+            return between(None, as_of, 1, which)
+        table = KpiCurrentTotal if stored.month is None else KpiMonthTotal
+        stored_keys, stored_conditions = of(table, which)
+        if stored.month is not None:
+            stored_conditions.append(table.month == _date(stored.month))
+        parts = [select(*stored_keys, table.value.label("v")).where(*stored_conditions)]
+        if as_of != stored.day:
+            lo, hi = sorted((as_of, stored.day))
+            parts += between(lo, hi, -1 if as_of < stored.day else 1, which)
+        return parts
+
+    with engine.connect() as connection:
+        current_day, months_through = stored_totals_state(connection)
+        stored = nearest_stored_totals(as_of, current_day, months_through)
+        if stored is None or stored.month is None:
+            parts = moved(stored, None)
+        else:  # from a month end, and the measures without month-end totals from the current ones
+            month_measures = sorted(MONTH_TOTAL_MEASURES)
+            parts = moved(stored, lambda measure: measure.in_(month_measures))
+            parts += moved(
+                nearest_stored_totals(as_of, current_day, None),
+                lambda measure: measure.not_in(month_measures),
+            )
         both = union_all(*parts).subquery("totals")
         cols = [both.c[k] for k in keys]
         stmt = select(*cols, func.sum(both.c.v)).group_by(*cols)

@@ -27,8 +27,6 @@ from data_access.kpi_facts import (
     MONTH_TOTALS_STATE,
     MonthTotals,
     current_totals_day,
-    first_changed_month,
-    month_sums,
     rebuild_current_totals,
     rebuild_district_facts,
     rebuild_month_facts,
@@ -140,13 +138,9 @@ def refresh(
             needs_totals = source_since is not None and totals_day is None
         else:
             with engine.begin() as connection:
-                before = month_sums(connection, measures)
                 rows = refresh_source(connection, source, measures, source_since, EPOCH)
                 rebuild_district_facts(connection, measures, source_since)
                 rebuild_month_facts(connection, measures, source_since)
-                changed = first_changed_month(before, month_sums(connection, measures))
-                first = months.first_unstored if changed is None else months.first_to_rebuild(changed)
-                rebuild_month_totals(connection, measures, first, months.through)
             needs_totals = True
             seconds = 0.0
         if needs_totals:  # small sources: their totals are a group-by over a few thousand facts
@@ -159,8 +153,8 @@ def refresh(
         report.sources[source] = {"rows": rows, "since": source_since, "seconds": seconds, "mode": mode}
     t0 = time.perf_counter()
     with engine.begin() as connection:
-        # sources left out of this refresh: their month-end totals of the months closed since the last
-        for source in set(SOURCES) - set(chosen):
+        # big sources left out of this refresh: their month-end totals of the months closed since the last
+        for source in set(FRAME_SOURCES) - set(chosen):
             rebuild_month_totals(connection, SOURCES[source], months.first_unstored, months.through)
         rows = connection.execute(select(func.count()).select_from(KpiMonthTotal)).scalar() or 0
         save_refresh_state(

@@ -12,7 +12,6 @@ from data_access.kpi_facts import (
     MonthPlan,
     MonthTotals,
     StoredTotals,
-    first_changed_month,
     month_plan,
     nearest_stored_totals,
     stored_totals_days,
@@ -148,22 +147,3 @@ def test_a_refresh_rebuilds_the_changed_months_and_those_never_stored() -> None:
     assert stored.first_to_rebuild(None) is None  # every month
     never = MonthTotals(None, D(2024, 8, 1))
     assert never.first_unstored is None and never.first_to_rebuild(D(2024, 8, 20)) is None
-
-
-def test_the_first_changed_month_of_a_small_source_is_found_whatever_changed() -> None:
-    before = _month_sums(
-        [
-            ("facility_licensed", D(2024, 1, 1), 11, 3, 1),
-            ("facility_licensed", D(2024, 5, 1), 12, 4, 1),
-            ("facility_connected", D(2024, 7, 1), 11, 3, 1),
-        ]
-    )
-    assert first_changed_month(before, before.sort("month", descending=True)) is None
-    later = before.with_columns(
-        pl.when(pl.col("month") == D(2024, 7, 1)).then(2).otherwise(pl.col("delta")).alias("delta")
-    )
-    assert first_changed_month(before, later) == D(2024, 7, 1)  # a sum changed
-    assert first_changed_month(before, before.filter(pl.col("ward_id") != 12)) == D(2024, 5, 1)  # gone
-    assert first_changed_month(before.filter(pl.col("ward_id") != 12), before) == D(2024, 5, 1)  # new
-    moved = before.with_columns(pl.lit(9).alias("district_id"))  # the facility moved to another district
-    assert first_changed_month(before, moved) == D(2024, 1, 1)
