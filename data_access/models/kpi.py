@@ -101,8 +101,9 @@ class KpiMonthFact(Base):
 
 
 class KpiMonthTotal(Base):
-    """Each measure's value per finest unit at the end of every closed month (``month`` = its first
-    day): the running sum of ``kpi_month_fact``. Zero values are left out.
+    """The value of each big source's measure (``kpi_facts.MONTH_TOTAL_MEASURES``) per finest unit at
+    the end of every closed month (``month`` = its first day): the running sum of ``kpi_month_fact``.
+    Zero values are left out.
 
     A past "as of" day starts from the nearest month end (or the current totals) and moves by the
     daily facts in between: at most half a month of them, however far back the day is. Kept in step
