@@ -518,28 +518,25 @@ def month_plan(lo: dt.date | None, hi: dt.date) -> MonthPlan:
 
 MONTH_TOTALS_STATE = "month_totals"  # kpi_refresh_state row: the last month kpi_month_total holds
 
-# The measures whose month-end totals are stored: those of the big sources (``kpi_frames``), which
-# write them. The small sources' few facts are summed from their current totals instead: the
-# facility register's ~5 k facts alone would fill ~180 k month-end rows.
-MONTH_TOTAL_MEASURES = frozenset(
-    {
-        "residents",
-        "residents_with_record",
-        "residents_vaccination_loaded",
-        "residents_health_check_12m",
-        "records",
-        "records_standardised",
-        "records_verified",
-        "records_vneid_shared",
-        "records_insured",
-        "records_insured_linked",
-        "submissions_received",
-        "submissions_accepted",
-        "facility_reporting_30d",
-        "admin_events_received_90d",
-        "admin_events_applied_7d",
-    }
+# The big sources' measures (computed by ``kpi_frames``; ``kpis.measures`` gives their meaning).
+POPULATION_MEASURES = (
+    "residents",
+    "residents_with_record",
+    "residents_vaccination_loaded",
+    "residents_health_check_12m",
+    "records",
+    "records_standardised",
+    "records_verified",
+    "records_vneid_shared",
+    "records_insured",
+    "records_insured_linked",
 )
+SUBMISSION_MEASURES = ("submissions_received", "submissions_accepted", "facility_reporting_30d")
+ADMIN_EVENT_MEASURES = ("admin_events_received_90d", "admin_events_applied_7d")
+# Their month-end totals are stored (the big sources write them). The small sources' few facts are
+# summed from their current totals instead: the facility register's ~5 k facts alone would fill
+# ~180 k month-end rows.
+MONTH_TOTAL_MEASURES = frozenset(POPULATION_MEASURES + SUBMISSION_MEASURES + ADMIN_EVENT_MEASURES)
 
 
 def month_end(month: dt.date) -> dt.date:
@@ -615,7 +612,6 @@ def rebuild_month_totals(
     append_frame(connection, T.__tablename__, totals)
 
 
-MONTH_SUM_COLUMNS = ("measure", "month", "ward_id", "facility_id", "district_id", "facility_type", "delta")
 MONTH_SUM_SCHEMA = {
     "measure": pl.String,
     "month": pl.Date,
@@ -625,6 +621,8 @@ MONTH_SUM_SCHEMA = {
     "facility_type": pl.String,
     "delta": pl.Int64,
 }
+MONTH_SUM_COLUMNS = tuple(MONTH_SUM_SCHEMA)
+MONTH_TOTAL_SCHEMA = {**{k: v for k, v in MONTH_SUM_SCHEMA.items() if k != "delta"}, "value": pl.Int64}
 
 
 def month_totals(month_sums: pl.DataFrame, through: dt.date) -> pl.DataFrame:
@@ -645,17 +643,6 @@ def month_totals(month_sums: pl.DataFrame, through: dt.date) -> pl.DataFrame:
         .filter(pl.col("value") != 0)
         .select([pl.col(name).cast(dtype) for name, dtype in MONTH_TOTAL_SCHEMA.items()])
     )
-
-
-MONTH_TOTAL_SCHEMA = {
-    "measure": pl.String,
-    "month": pl.Date,
-    "ward_id": pl.Int32,
-    "facility_id": pl.Int32,
-    "district_id": pl.Int32,
-    "facility_type": pl.String,
-    "value": pl.Int64,
-}
 
 
 CURRENT_STATE = "current_totals"  # kpi_refresh_state row recording the day of kpi_current_total

@@ -68,6 +68,36 @@ def history_start(epoch: dt.date) -> dt.date:
     return epoch - dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class RefreshDays:
+    """The days one refresh works with: the history's start, the day it refreshes for, the day of the
+    current totals it moves (None: they are rebuilt) and what it does to the month-end totals."""
+
+    epoch: dt.date
+    today: dt.date
+    totals_day: dt.date | None
+    months: MonthTotals
+
+    def as_json(self) -> dict:
+        """For a child process (``from_json``)."""
+        return {name: getattr(self, name) and getattr(self, name).isoformat() for name in _DAY_FIELDS} | {
+            "months": [day and day.isoformat() for day in (self.months.stored, self.months.through)]
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> RefreshDays:
+        def day(text: str | None) -> dt.date | None:
+            return dt.date.fromisoformat(text) if text else None
+
+        stored, through = data["months"]
+        return cls(
+            **{name: day(data[name]) for name in _DAY_FIELDS}, months=MonthTotals(day(stored), day(through))
+        )
+
+
+_DAY_FIELDS = ("epoch", "today", "totals_day")
+
+
 # ---------------------------------------------------------------------------------------------------
 # Two ways to talk to the database: ADBC for the whole-table reads and writes of a full refresh (Arrow
 # batches, bulk ingest / COPY), SQLAlchemy for the small reads and writes of an incremental one (no
@@ -724,9 +754,7 @@ def replace_source_facts(
     measures: Sequence[str],
     new: pl.DataFrame,
     since: dt.date,
-    today: dt.date,
-    totals_day: dt.date | None,
-    months: MonthTotals,
+    days: RefreshDays,
 ) -> None:
     """Replace the increments of ``measures`` dated from ``since`` on by ``new``; move the totals.
 
@@ -734,6 +762,7 @@ def replace_source_facts(
     replaced increments (days since..totals_day) plus the new ones (days since..today). Without a
     ``totals_day`` the caller rebuilds them.
     """
+    today, totals_day, months = days.today, days.totals_day, days.months
     in_measures = _in_list(measures)
     stale = f"DELETE FROM kpi_daily_fact WHERE measure IN ({in_measures}) AND day >= {reader.lit_date(since)}"
     if totals_day is not None:
@@ -843,10 +872,7 @@ def refresh_frame_source(
     source: str,
     measures: Sequence[str],
     since: dt.date | None,
-    epoch: dt.date,
-    today: dt.date,
-    totals_day: dt.date | None,
-    months: MonthTotals,
+    days: RefreshDays,
 ) -> int:
     """Recompute ``source``'s increments from its table: all days (ADBC), or days >= ``since``.
 
@@ -858,8 +884,8 @@ def refresh_frame_source(
     if since is not None:  # a few days of a table: in this process, in one SQLAlchemy transaction
         with engine.begin() as connection:
             reader = SqlReader(connection)
-            new = all_parts(FRAME_SOURCES[source](reader, since, epoch))
-            replace_source_facts(reader, measures, new, since, today, totals_day, months)
+            new = all_parts(FRAME_SOURCES[source](reader, since, days.epoch))
+            replace_source_facts(reader, measures, new, since, days)
         return new.height
     sqlite = engine.dialect.name == "sqlite"
     connection = adbc_connect(engine)
@@ -870,12 +896,12 @@ def refresh_frame_source(
         if source in CONCURRENT_READS:
             reader.hold_writers()  # SQLite: until the concurrent reads have their snapshot
         through = _log_high_water(reader) if source == "population" else None
-        parts = FRAME_SOURCES[source](reader, None, epoch)
+        parts = FRAME_SOURCES[source](reader, None, days.epoch)
         reader.release_writers()
         if sqlite:
             connection.commit()  # end the read; take the write lock only now, waiting for other writers
             reader.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
-        written = replace_all_facts(reader, measures, parts, today, months.through)
+        written = replace_all_facts(reader, measures, parts, days.today, days.months.through)
         if through is not None:
             reader.execute(f"DELETE FROM {POPULATION_LOG} WHERE id <= {through}")
         connection.commit()
@@ -890,20 +916,15 @@ def _log_high_water(reader: Reader) -> int:
     return int(frame["id"][0])
 
 
-def apply_population_changes(
-    engine: Engine,
-    measures: Sequence[str],
-    epoch: dt.date,
-    today: dt.date,
-    totals_day: dt.date,
-    months: MonthTotals,
-) -> int:
+def apply_population_changes(engine: Engine, measures: Sequence[str], days: RefreshDays) -> int:
     """Incremental refresh of the population: the trigger log's images → additions to facts and totals.
 
     Exact for any change (back-dated ones too) and its cost follows the number of changed rows. The
     totals move from ``totals_day`` to ``today`` by the facts between the two days (a key range).
     Returns the number of log rows applied.
     """
+    epoch, today, totals_day, months = days.epoch, days.today, days.totals_day, days.months
+    assert totals_day is not None
     in_measures = _in_list(measures)
     connection = engine.connect()
     if engine.dialect.name == "postgresql":  # delete exactly the log rows the snapshot saw
@@ -1013,10 +1034,7 @@ LANES = (("population",), ("submission", "admin_event"))
 def refresh_frame_sources(
     engine: Engine,
     jobs: Sequence[Job],
-    epoch: dt.date,
-    today: dt.date,
-    totals_day: dt.date | None,
-    months: MonthTotals,
+    days: RefreshDays,
 ) -> dict[str, tuple[int, float]]:
     """``refresh_frame_source`` for each job → {source: (rows, seconds)}.
 
@@ -1031,10 +1049,10 @@ def refresh_frame_sources(
     work on the two cores being the limit.
     """
     if engine.dialect.name != "sqlite":
-        return _timed_refreshes(engine, jobs, epoch, today, totals_day, months)
+        return _timed_refreshes(engine, jobs, days)
     whole = [job for job in jobs if job[2] is None]
     since_jobs = [job for job in jobs if job[2] is not None]
-    results = _timed_refreshes(engine, since_jobs, epoch, today, totals_day, months)
+    results = _timed_refreshes(engine, since_jobs, days)
     lanes = [lane for lane in _lanes(whole) if lane]
     # The children write to files: a full pipe would block a child, maybe while it holds the SQLite
     # write lock that the other lane waits for.
@@ -1044,8 +1062,7 @@ def refresh_frame_sources(
             for _ in lanes
         ]
         children = [
-            _start_child(engine, lane, epoch, today, totals_day, months, output)
-            for lane, output in zip(lanes, outputs, strict=True)
+            _start_child(engine, lane, days, output) for lane, output in zip(lanes, outputs, strict=True)
         ]
         for child in children:  # every lane ends before a failure is raised: no write left running
             child.wait()
@@ -1062,18 +1079,11 @@ def _lanes(jobs: Sequence[Job]) -> list[list[Job]]:
     return lanes
 
 
-def _timed_refreshes(
-    engine: Engine,
-    jobs: Sequence[Job],
-    epoch: dt.date,
-    today: dt.date,
-    totals_day: dt.date | None,
-    months: MonthTotals,
-) -> dict[str, tuple[int, float]]:
+def _timed_refreshes(engine: Engine, jobs: Sequence[Job], days: RefreshDays) -> dict[str, tuple[int, float]]:
     results = {}
     for source, measures, since in jobs:
         started = time.perf_counter()
-        rows = refresh_frame_source(engine, source, measures, since, epoch, today, totals_day, months)
+        rows = refresh_frame_source(engine, source, measures, since, days)
         results[source] = (rows, time.perf_counter() - started)
     return results
 
@@ -1081,19 +1091,13 @@ def _timed_refreshes(
 def _start_child(
     engine: Engine,
     jobs: Sequence[Job],
-    epoch: dt.date,
-    today: dt.date,
-    totals_day: dt.date | None,
-    months: MonthTotals,
+    days: RefreshDays,
     output: tuple[IO[str], IO[str]],
 ) -> subprocess.Popen:
     args = {
         "url": engine.url.render_as_string(hide_password=False),
         "jobs": [[source, list(measures)] for source, measures, _ in jobs],
-        "epoch": epoch.isoformat(),
-        "today": today.isoformat(),
-        "totals_day": totals_day.isoformat() if totals_day else None,
-        "months": [months.stored.isoformat() if months.stored else None, months.through.isoformat()],
+        "days": days.as_json(),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "data_access.kpi_frames", json.dumps(args)],
@@ -1121,13 +1125,9 @@ def _main(argv: Sequence[str]) -> None:
     from data_access.engine import make_engine
 
     args = json.loads(argv[0])
-    totals_day = dt.date.fromisoformat(args["totals_day"]) if args["totals_day"] else None
     engine = make_engine(args["url"])
     jobs = [(source, measures, None) for source, measures in args["jobs"]]
-    day = dt.date.fromisoformat
-    stored, through = args["months"]
-    months = MonthTotals(day(stored) if stored else None, day(through))
-    done = _timed_refreshes(engine, jobs, day(args["epoch"]), day(args["today"]), totals_day, months)
+    done = _timed_refreshes(engine, jobs, RefreshDays.from_json(args["days"]))
     print(json.dumps(done))
 
 

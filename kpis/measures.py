@@ -49,21 +49,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from data_access.kpi_facts import ADMIN_EVENT_MEASURES, POPULATION_MEASURES, SUBMISSION_MEASURES
+
 EPOCH = dt.date(2023, 7, 1)  # history starts here ("every day since July 2023")
 
 SOURCES: dict[str, tuple[str, ...]] = {
-    "population": (
-        "residents",
-        "residents_with_record",
-        "residents_vaccination_loaded",
-        "residents_health_check_12m",
-        "records",
-        "records_standardised",
-        "records_verified",
-        "records_vneid_shared",
-        "records_insured",
-        "records_insured_linked",
-    ),
+    "population": POPULATION_MEASURES,
     "facility": (
         "facility_registered",
         "facility_account_issued",
@@ -71,9 +62,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
         "facility_licensed",
         "facility_connected",
     ),
-    "submission": ("submissions_received", "submissions_accepted", "facility_reporting_30d"),
+    "submission": SUBMISSION_MEASURES,
     "cleaning": ("cleaning_raised", "cleaning_resolved"),
-    "admin_event": ("admin_events_received_90d", "admin_events_applied_7d"),
+    "admin_event": ADMIN_EVENT_MEASURES,
     "supervision": ("wards_due", "wards_supervised_quarter"),
     "account": ("accounts_issued", "accounts_used_30d"),
 }

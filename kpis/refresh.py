@@ -35,7 +35,7 @@ from data_access.kpi_facts import (
     refresh_states,
     save_refresh_state,
 )
-from data_access.kpi_frames import FRAME_SOURCES, apply_population_changes, refresh_frame_sources
+from data_access.kpi_frames import FRAME_SOURCES, RefreshDays, apply_population_changes, refresh_frame_sources
 from data_access.models import KpiCurrentTotal, KpiMonthTotal
 from kpis import rollup_store
 from kpis.catalogue import sync_definitions
@@ -120,13 +120,14 @@ def refresh(
         for source, plan in plans.items()
         if source in FRAME_SOURCES and plan != LOG
     ]
-    frame_results = refresh_frame_sources(engine, frame_jobs, EPOCH, today, totals_day, months)
+    days = RefreshDays(EPOCH, today, totals_day, months)
+    frame_results = refresh_frame_sources(engine, frame_jobs, days)
     for source, source_since in plans.items():
         measures = SOURCES[source]
         t0 = time.perf_counter()
         if source_since == LOG:
             # The triggers logged every change of resident/health_record rows: apply just those.
-            rows = apply_population_changes(engine, measures, EPOCH, today, totals_day, months)
+            rows = apply_population_changes(engine, measures, days)
             seconds = time.perf_counter() - t0
             with engine.begin() as connection:
                 save_refresh_state(connection, source, today, rows, seconds, full=False)

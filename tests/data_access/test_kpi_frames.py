@@ -4,6 +4,7 @@ snapshot of the refresh's own transaction (else the trigger log it empties would
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from data_access.kpi_frames import (
     Edge,
     Query,
     Reader,
+    RefreshDays,
     SqlReader,
     _in_measure_order,
     adbc_connect,
@@ -95,9 +97,8 @@ def test_a_failing_refresh_lane_is_reported_after_every_lane_has_ended(engine) -
         )
     jobs = [("population", SOURCES["population"], None), ("no_such_source", ("x",), None)]
     with pytest.raises(RuntimeError, match="KPI refresh of no_such_source failed") as failure:
-        refresh_frame_sources(
-            engine, jobs, EPOCH, dt.date(2025, 1, 1), None, MonthTotals(None, dt.date(2024, 12, 1))
-        )
+        days = RefreshDays(EPOCH, dt.date(2025, 1, 1), None, MonthTotals(None, dt.date(2024, 12, 1)))
+        refresh_frame_sources(engine, jobs, days)
     assert "population" not in str(failure.value).splitlines()[0]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM kpi_population_change")).scalar() == 0
@@ -253,3 +254,17 @@ def test_computed_ahead_yields_every_item_in_order_computes_the_next_meanwhile_a
 
     with pytest.raises(RuntimeError, match="part 2 failed"), ComputedAhead(failing()) as ahead:
         list(ahead)
+
+
+def test_a_refresh_lane_gets_its_days_whole() -> None:
+    """A child process receives the refresh's days as JSON: every day, and None where there is none."""
+    for days in (
+        RefreshDays(
+            EPOCH,
+            dt.date(2025, 1, 1),
+            dt.date(2024, 12, 31),
+            MonthTotals(dt.date(2024, 11, 1), dt.date(2024, 12, 1)),
+        ),
+        RefreshDays(EPOCH, dt.date(2025, 1, 1), None, MonthTotals(None, dt.date(2024, 12, 1))),
+    ):
+        assert RefreshDays.from_json(json.loads(json.dumps(days.as_json()))) == days

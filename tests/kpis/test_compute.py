@@ -9,9 +9,22 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access.engine import transaction
-from data_access.kpi_facts import MONTH_TOTAL_MEASURES, district_totals, measure_daily, measure_totals
-from data_access.kpi_frames import FRAME_SOURCES
-from data_access.models import AdminChangeEvent, Facility, HealthRecord, KpiDailyFact, Resident
+from data_access.kpi_facts import (
+    MONTH_TOTAL_MEASURES,
+    POPULATION_MEASURES,
+    district_totals,
+    measure_daily,
+    measure_totals,
+)
+from data_access.kpi_frames import FRAME_SOURCES, population_edges
+from data_access.models import (
+    AdminChangeEvent,
+    Facility,
+    FacilityDailySubmission,
+    HealthRecord,
+    KpiDailyFact,
+    Resident,
+)
 from data_access.scope import CITY_SCOPE, Scope
 from kpis.api import FactWindow, kpi_table, kpi_trend, kpi_trends
 from kpis.catalogue import by_id, load_file
@@ -264,6 +277,7 @@ def _month_facts_agree(engine) -> bool:
 def test_a_full_refresh_stores_every_closed_months_end_totals(city) -> None:
     """...of the big sources' measures, exactly those whose month ends the reads take from there."""
     engine, _ = city
+    assert {edge.measure for edge in population_edges()} == set(POPULATION_MEASURES)
     assert {m for source in FRAME_SOURCES for m in SOURCES[source]} == MONTH_TOTAL_MEASURES
     assert _month_totals_agree(engine)
     with engine.connect() as connection:  # TODAY is in September: August is the last closed month
@@ -398,6 +412,29 @@ def test_incremental_refresh_is_exact_for_back_dated_edits_moves_merges_and_dele
     assert incremental == _facts(engine)
     assert _summaries_agree(engine)
     assert _actual(engine, tomorrow) == expected_measures(engine, tomorrow)
+
+
+def test_a_refresh_since_a_past_day_keeps_the_month_end_totals_exact(city) -> None:
+    """Submissions corrected months back and refreshed with ``since``: the month ends from then on move."""
+    engine, _ = city
+    tomorrow = TODAY + dt.timedelta(days=1)
+    with transaction(engine) as s:
+        rows = list(
+            s.scalars(
+                select(FacilityDailySubmission)
+                .where(FacilityDailySubmission.day.between(dt.date(2024, 3, 1), dt.date(2024, 3, 31)))
+                .order_by(FacilityDailySubmission.facility_id, FacilityDailySubmission.day)
+            )
+        )
+        assert rows
+        for row in rows[::2]:
+            row.received, row.accepted = row.received + 5, row.accepted + 3
+    refresh(engine, today=tomorrow, since=dt.date(2024, 3, 1))
+    incremental = _facts(engine)
+    assert _summaries_agree(engine)
+    refresh(engine, full=True, today=tomorrow)
+    assert incremental == _facts(engine)
+    assert _actual(engine, dt.date(2024, 5, 17)) == expected_measures(engine, dt.date(2024, 5, 17))
 
 
 def test_a_name_fix_logs_nothing(city) -> None:
