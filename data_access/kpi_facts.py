@@ -543,6 +543,11 @@ def month_end(month: dt.date) -> dt.date:
     return next_month_start(month) - dt.timedelta(days=1)
 
 
+def month_end_by(day: dt.date) -> dt.date:
+    """The last month end on or before ``day``."""
+    return month_start(day + dt.timedelta(days=1)) - dt.timedelta(days=1)
+
+
 def last_closed_month(today: dt.date) -> dt.date:
     """The month before ``today``'s: the last one whose end a refresh on ``today`` stores."""
     return month_start(month_start(today) - dt.timedelta(days=1))
@@ -577,11 +582,7 @@ class MonthTotals:
 
 
 def month_totals_through(connection: Connection) -> dt.date | None:
-    table = KpiRefreshState.__table__
-    day = connection.execute(
-        select(table.c.data_through).where(table.c.source == MONTH_TOTALS_STATE)
-    ).scalar()
-    return dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return _state_day(connection, MONTH_TOTALS_STATE)
 
 
 def rebuild_month_totals(
@@ -666,8 +667,13 @@ def rebuild_current_totals(connection: Connection, today: dt.date, measures: Seq
 
 
 def current_totals_day(connection: Connection) -> dt.date | None:
+    return _state_day(connection, CURRENT_STATE)
+
+
+def _state_day(connection: Connection, source: str) -> dt.date | None:
+    """``data_through`` of the ``kpi_refresh_state`` row ``source`` (None: no such row)."""
     table = KpiRefreshState.__table__
-    day = connection.execute(select(table.c.data_through).where(table.c.source == CURRENT_STATE)).scalar()
+    day = connection.execute(select(table.c.data_through).where(table.c.source == source)).scalar()
     return dt.date.fromisoformat(day) if isinstance(day, str) else day
 
 
@@ -837,7 +843,7 @@ def stored_totals_days(
     if current_day is not None and first <= current_day <= last:
         days.append(StoredTotals(current_day))
     if months_through is not None:
-        end = month_start(min(last, month_end(months_through)) + dt.timedelta(days=1)) - dt.timedelta(days=1)
+        end = month_end_by(min(last, month_end(months_through)))
         while end >= first:
             days.append(StoredTotals(end, month_start(end)))
             end = month_start(end) - dt.timedelta(days=1)
@@ -854,8 +860,7 @@ def nearest_stored_totals(
     if current_day is not None:
         candidates.append(StoredTotals(current_day))
     if months_through is not None:
-        before = month_start(as_of + dt.timedelta(days=1)) - dt.timedelta(days=1)  # the month end <= as_of
-        for end in (before, month_end(month_start(as_of))):
+        for end in (month_end_by(as_of), month_end(month_start(as_of))):
             if month_start(end) <= months_through:
                 candidates.append(StoredTotals(end, month_start(end)))
     elif current_day is not None and abs((current_day - as_of).days) > 365:

@@ -37,7 +37,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from data_access.bulk import append_frame, sqlite_storage
 from data_access.kpi_facts import (
-    MONTH_TOTAL_SCHEMA,
     UNIT_BASE,
     MonthTotals,
     month_totals,
@@ -941,10 +940,9 @@ def apply_population_changes(engine: Engine, measures: Sequence[str], days: Refr
         add_to(connection, "kpi_district_fact", DISTRICT_KEYS, "delta", by_district(changes))
         month_changes = by_month(changes)
         add_to(connection, "kpi_month_fact", MONTH_KEYS, "delta", month_changes)
-        if months.stored is not None:
-            add_to(
-                connection, "kpi_month_total", MONTH_KEYS, "value", moved_month_totals(month_changes, months)
-            )
+        if months.stored is not None:  # a change moves its month's end and every later one stored
+            moved_ends = month_totals(month_changes, months.stored)
+            add_to(connection, "kpi_month_total", MONTH_KEYS, "value", moved_ends)
         rebuild_month_totals(connection, measures, months.first_unstored, months.through)
         add_to(
             connection,
@@ -983,26 +981,6 @@ def by_month(facts: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("district_id").first(), pl.col("facility_type").first(), pl.col("delta").sum())
         .filter(pl.col("delta") != 0)
         .select(*MONTH_KEYS, "district_id", "facility_type", "delta")
-    )
-
-
-def moved_month_totals(month_changes: pl.DataFrame, months: MonthTotals) -> pl.DataFrame:
-    """How the stored month-end totals move with changed month sums: a change adds to the total of
-    its month and of every later month stored."""
-    assert months.stored is not None
-    stored = pl.lit(months.stored, pl.Date)
-    return (
-        month_changes.filter(pl.col("month") <= stored)
-        .with_columns(pl.date_ranges("month", stored, "1mo").alias("month"))
-        .explode("month")
-        .group_by(MONTH_KEYS)
-        .agg(
-            pl.col("district_id").first(),
-            pl.col("facility_type").first(),
-            pl.col("delta").sum().alias("value"),
-        )
-        .filter(pl.col("value") != 0)
-        .select([pl.col(name).cast(dtype) for name, dtype in MONTH_TOTAL_SCHEMA.items()])
     )
 
 

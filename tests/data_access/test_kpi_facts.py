@@ -13,10 +13,10 @@ from data_access.kpi_facts import (
     MonthTotals,
     StoredTotals,
     month_plan,
+    month_totals,
     nearest_stored_totals,
     stored_totals_days,
 )
-from data_access.kpi_frames import month_totals, moved_month_totals
 
 D = dt.date
 DAYS = st.dates(min_value=D(2023, 1, 1), max_value=D(2027, 12, 31))
@@ -131,7 +131,7 @@ def test_a_changed_month_sum_moves_its_month_end_and_every_later_one_stored() ->
             ("records", D(2024, 9, 1), 12, 0, 4),  # after the last month stored: nothing to move
         ]
     )
-    moved = moved_month_totals(changes, MonthTotals(D(2024, 4, 1), D(2024, 4, 1)))
+    moved = month_totals(changes, D(2024, 4, 1))  # month ends stored through April
     assert sorted(moved.select("month", "ward_id", "value").iter_rows()) == [
         (D(2024, 2, 1), 11, 3),
         (D(2024, 3, 1), 12, 1),
