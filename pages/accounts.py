@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import format_number, format_percent, t
@@ -83,14 +84,8 @@ def _list(engine, principal) -> None:
     shown = frame.drop("id").with_columns(
         pl.col("role").map_elements(lambda r: t(f"role.{r}"), return_dtype=pl.String)
     )
-    st.dataframe(
-        shown.rename({c: t(f"accounts.col.{c}") for c in shown.columns}),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            t("accounts.col.first_login"): st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
-            t("accounts.col.last_login"): st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
-        },
+    data_table(
+        shown.rename({c: t(f"accounts.col.{c}") for c in shown.columns}), hide_index=True, width="stretch"
     )
     usernames = dict(zip(frame["id"].to_list(), frame["username"].to_list(), strict=True))
     account_id = st.selectbox(
@@ -153,7 +148,11 @@ def _scope_picker(engine, principal, role: str, *, prefix: str) -> Grant | None:
         return Grant(role, frozenset({city_id})) if city_id else None
     if role == Role.INSPECTOR:
         chosen = st.multiselect(
-            t("accounts.districts"), list(names), format_func=names.get, key=f"{prefix}_districts"
+            t("accounts.districts"),
+            list(names),
+            format_func=names.get,
+            placeholder=t("common.choose"),
+            key=f"{prefix}_districts",
         )
         return Grant(role, frozenset(chosen)) if chosen else None
     district_id = st.selectbox(
@@ -258,7 +257,7 @@ def _draw_issued(engine, principal) -> None:
         return
     frame = svc.credentials_frame(issued, _credential_labels())
     st.warning(t("accounts.temp_once"))
-    st.dataframe(frame, hide_index=True, width="stretch")
+    data_table(frame, hide_index=True, width="stretch")
     usernames = [c.username for c in issued]
 
     def downloaded() -> None:
@@ -309,4 +308,4 @@ def _progress(engine, principal) -> None:
         pl.col("facility_type").map_elements(lambda f: t(f"facility_type.{f}"), return_dtype=pl.String)
     )
     labels = {c: t(f"accounts.col.{c}") for c in shown.columns}
-    st.dataframe(shown.rename(labels), hide_index=True, width="stretch")
+    data_table(shown.rename(labels), hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import format_number, t
@@ -36,7 +37,7 @@ def render() -> None:
     frame = svc.audit_frame(engine, principal, flt)
     st.caption(t("audit.count", n=format_number(frame.height)))
     shown = frame.rename({c: t(f"audit.col.{c}") for c in frame.columns})
-    st.dataframe(
+    data_table(
         shown,
         hide_index=True,
         width="stretch",

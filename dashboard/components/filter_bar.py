@@ -53,6 +53,7 @@ def filter_bar(engine: Engine, principal: Principal, *, wards: bool = True, unit
             t("kpi.filter.district"),
             options,
             format_func=lambda d: t("kpi.filter.all_scope") if d is None else district_names[d],
+            placeholder=t("kpi.filter.all_scope"),  # shown, instead of the None option, when cleared
             key=KEY_DISTRICT,
         )
         if wards:
@@ -68,6 +69,7 @@ def filter_bar(engine: Engine, principal: Principal, *, wards: bool = True, unit
                 t("kpi.filter.ward"),
                 ward_options,
                 format_func=lambda w: t("kpi.filter.all_wards") if w is None else ward_names[w],
+                placeholder=t("kpi.filter.all_wards"),
                 key=KEY_WARD,
                 disabled=district_id is None,
             )

@@ -7,12 +7,29 @@ import streamlit as st
 from dashboard.i18n import current_language, format_date, format_number, format_percent, t
 from kpis.catalogue import Kpi
 
+# In table cells (plain text): a coloured emoji before the status name.
 STATUS_ICONS = {"met": "🟢", "on_track": "🔵", "at_risk": "🟠", "overdue": "🔴", None: "⚪"}
+# On cards: a coloured badge with one of the icons Streamlit bundles (drawn without an emoji font).
+STATUS_BADGES = {
+    "met": ("green", ":material/check_circle:"),
+    "on_track": ("blue", ":material/trending_up:"),
+    "at_risk": ("orange", ":material/warning:"),
+    "overdue": ("red", ":material/event_busy:"),
+    None: ("gray", ":material/remove:"),
+}
 
 
 def status_label(status: str | None) -> str:
-    key = f"kpi.status.{status or 'none'}"
-    return f"{STATUS_ICONS.get(status, '⚪')} {t(key)}"
+    return f"{STATUS_ICONS.get(status, '⚪')} {status_name(status)}"
+
+
+def status_name(status: str | None) -> str:
+    return t(f"kpi.status.{status or 'none'}")
+
+
+def status_badge(status: str | None) -> None:
+    color, icon = STATUS_BADGES.get(status, STATUS_BADGES[None])
+    st.badge(status_name(status), icon=icon, color=color)
 
 
 def kpi_card(kpi: Kpi, row: dict | None, *, container=None) -> None:
@@ -29,7 +46,7 @@ def kpi_card(kpi: Kpi, row: dict | None, *, container=None) -> None:
             f"{kpi.denominator_vi if lang == 'vi' else kpi.denominator_en}",
         )
         status = row["status"] if row else None
-        st.caption(status_label(status))
+        status_badge(status)
         st.caption(
             t("kpi.card.target", target=format_percent(kpi.target, 0), deadline=format_date(kpi.deadline))
         )

@@ -11,11 +11,14 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
+from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.components.kpi_card import status_label
 from dashboard.i18n import current_language, t
 from kpis.catalogue import Kpi
 
+# KPI values are percentages with one decimal, shown as such (100,0 next to 99,4).
+PERCENT_COLUMN = st.column_config.NumberColumn(format="localized", step=0.1)
 SORT_EXTRA = ("kpis_overdue", "max_days_overdue", "max_days_late", "kpis_not_met")
 
 
@@ -43,8 +46,9 @@ def league_table(
     shown = frame.drop("unit_id", strict=False).rename(
         {c: names.get(c, t(f"kpi.col.{c}")) for c in frame.columns if c != "unit_id"}
     )
-    event = st.dataframe(
+    event = data_table(
         shown,
+        column_config={names[k.id]: PERCENT_COLUMN for k in kpi_columns},
         hide_index=True,
         on_select="rerun" if clickable else "ignore",
         selection_mode="single-row",
@@ -80,7 +84,7 @@ def breakdown_table(frame: pl.DataFrame, *, key: str, title: str, file_stem: str
     if "kpi_id" in frame.columns:
         frame = frame.rename({"kpi_id": "kpi"})
     shown = frame.rename({c: t(f"kpi.col.{c}") for c in frame.columns})
-    st.dataframe(shown, hide_index=True)
+    data_table(shown, column_config={t("kpi.col.value"): PERCENT_COLUMN}, hide_index=True)
     st.download_button(
         t("common.export_excel"),
         data=partial(excel_bytes, shown, title),  # built on click, not on every rerun

@@ -10,6 +10,8 @@ STRINGS = {
     "common.facility": ("Cơ sở y tế", "Facility"),
     "common.residents": ("Dân số", "Residents"),
     "common.export_excel": ("Tải Excel", "Download Excel"),
+    "common.all": ("Tất cả", "All"),  # an empty filter
+    "common.choose": ("Chọn…", "Choose…"),
     "common.language": ("Ngôn ngữ", "Language"),
     "nav.home": ("Trang chủ", "Home"),
     "nav.section.general": ("Chung", "General"),

@@ -105,6 +105,28 @@ def test_phase_page_has_trend_with_target_line(hand_city) -> None:
     assert '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
 
 
+def test_kpi_tables_and_cards_read_in_the_ui_language(hand_city) -> None:
+    """Breakdown tables: counts grouped 8.412.345, dates dd/mm/yyyy, KPI values with one decimal,
+    a dash for a missing value; cards: a coloured status badge (no emoji font needed)."""
+    import json
+
+    _, ids = hand_city
+    at = render(KPI_PAGES["phase-2"].target, _principal(Role.LEADERSHIP, ids))
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["Tử số"]["type_config"]["format"] == "%'.,d"
+    assert columns["Dự kiến đạt"]["type_config"] == {"type": "date", "format": "DD/MM/YYYY"}
+    assert columns["Tỷ lệ (%)"]["type_config"]["format"] == "localized"
+    assert at.dataframe[0].proto.placeholder == "—"
+    badges = [m.value for m in at.markdown if "-badge[:material/" in m.value]
+    assert badges and all(b.startswith((":green", ":blue", ":orange", ":red", ":gray")) for b in badges)
+    english = render(KPI_PAGES["overview"].target, _principal(Role.LEADERSHIP, ids))
+    english.session_state["ui_language"] = "en"
+    english.run()
+    league = json.loads(english.dataframe[0].proto.columns)
+    formats = {c["type_config"].get("format") for c in league.values() if "type_config" in c}
+    assert formats >= {"%,d", "localized"}
+
+
 def test_map_draws_offline_at_every_level(hand_city) -> None:
     _, ids = hand_city
     at = render(KPI_PAGES["coverage-map"].target, _principal(Role.LEADERSHIP, ids))
