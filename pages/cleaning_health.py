@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.components.data_table import data_table
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import t
 from services import cleaning as svc
@@ -19,7 +20,8 @@ def render() -> None:
     if oldest.height == 0:
         st.info(t("cleaning.empty"))
     else:
-        st.dataframe(oldest, hide_index=True, width="stretch")
+        headers = {c: t(f"cleaning.health.col.{c}") for c in oldest.columns}
+        data_table(oldest.rename(headers), hide_index=True, width="stretch")
     weekly = health["weekly"]
     weeks = [w.strftime("%d/%m/%Y") for w in weekly["week"].to_list()]
     st.subheader(t("cleaning.health.weekly"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import streamlit as st
 
+from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import current_language, format_number, t
@@ -17,11 +19,15 @@ STATUSES = ("open", "resolved", "dismissed")
 FIX_FIELDS = ("full_name", "sex", "date_of_birth", "cccd", "bhxh_code", "bhyt_card", "address_text")
 
 
+_DONE_KEY = "cleaning_done_message"  # the last action's confirmation, shown after the rerun
+
+
 def render() -> None:
     principal = current_principal()
     engine = get_engine()
     lang = current_language()
     st.title(t("cleaning.queue.title"))
+    _show_done()
     options = svc.filter_options(engine, principal)
     flt = _filters(options, lang)
     frame, total = svc.queue_page(engine, principal, flt, lang)
@@ -34,7 +40,7 @@ def render() -> None:
     shown = frame.drop("version", "rule_id").rename(
         {c: t(f"cleaning.col.{c}") for c in frame.columns if c not in ("version", "rule_id")}
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    data_table(shown, identifiers=[t("cleaning.col.id")], hide_index=True, width="stretch")
     st.download_button(
         t("cleaning.export"),
         data=lambda: excel_bytes(svc.export_queue(engine, principal, flt, lang), t("cleaning.queue.title")),
@@ -57,16 +63,22 @@ def _filters(options: svc.FilterOptions, lang: str) -> QueueFilter:
         t("cleaning.filter.rule"),
         list(options.rules),
         format_func=lambda r: options.rules[r][index],
+        placeholder=t("common.all"),
         key="cleaning_f_rule",
     )
     wards = cols[1].multiselect(
-        t("cleaning.filter.ward"), list(options.wards), format_func=options.wards.get, key="cleaning_f_ward"
+        t("cleaning.filter.ward"),
+        list(options.wards),
+        format_func=options.wards.get,
+        placeholder=t("common.all"),
+        key="cleaning_f_ward",
     )
     statuses = cols[2].multiselect(
         t("cleaning.filter.status"),
         STATUSES,
         default=["open"],
         format_func=lambda s: t(f"cleaning.status.{s}"),
+        placeholder=t("common.all"),
         key="cleaning_f_status",
     )
     cols = st.columns(3)
@@ -97,7 +109,12 @@ def _filters(options: svc.FilterOptions, lang: str) -> QueueFilter:
 
 def _assign(engine, principal, options, versions) -> None:
     with st.expander(t("cleaning.assign.title")):
-        chosen = st.multiselect(t("cleaning.assign.items"), list(versions), key="cleaning_assign_items")
+        chosen = st.multiselect(
+            t("cleaning.assign.items"),
+            list(versions),
+            placeholder=t("common.choose"),
+            key="cleaning_assign_items",
+        )
         station = st.selectbox(
             t("cleaning.assign.station"),
             list(options.facilities),
@@ -110,10 +127,19 @@ def _assign(engine, principal, options, versions) -> None:
 
 
 def _report(error: str | None, ok: str | None = None, **params) -> None:
+    """An error shows at once; a success reruns the page, so the queue, the item and its history
+    show the change, and the message comes back at the top of that run."""
     if error:
         st.error(t(error, **params) if params else t(error))
-    else:
-        st.success(ok or t("cleaning.action.done"))
+        return
+    st.session_state[_DONE_KEY] = ok or t("cleaning.action.done")
+    st.rerun()
+
+
+def _show_done() -> None:
+    done = st.session_state.pop(_DONE_KEY, None)
+    if done:
+        st.success(done)
 
 
 def _item(engine, principal, item_id: int, lang: str) -> None:
@@ -134,7 +160,7 @@ def _item(engine, principal, item_id: int, lang: str) -> None:
         st.caption(t("cleaning.item.masked"))
     if view.comparison:
         st.markdown(f"**{t('cleaning.item.compare')}**")
-        st.dataframe(
+        data_table(
             [
                 {
                     t("cleaning.item.field"): t(f"cleaning.field.{row['field']}"),
@@ -147,7 +173,7 @@ def _item(engine, principal, item_id: int, lang: str) -> None:
             hide_index=True,
         )
     else:
-        st.dataframe(
+        data_table(
             [{t(f"cleaning.field.{k}") if k != "id" else "ID": v for k, v in p.items()} for p in view.people],
             hide_index=True,
         )
@@ -163,7 +189,28 @@ def _item(engine, principal, item_id: int, lang: str) -> None:
         if st.form_submit_button(t("cleaning.action.add_comment")):
             _report(svc.run_action("add_comment", engine, principal, item_id, text))
     st.markdown(f"**{t('cleaning.item.history')}**")
-    st.dataframe(view.events, hide_index=True)
+    if view.events:
+        data_table(_history_rows(view.events), hide_index=True)
+    else:
+        st.caption(t("cleaning.history.none"))
+
+
+def _history_rows(events: list[dict]) -> pl.DataFrame:
+    """The item's events with translated headers and actions (an unknown action shows its code)."""
+    rows = pl.DataFrame(
+        events,
+        schema={
+            "at": pl.Datetime,
+            "action": pl.String,
+            "actor": pl.String,
+            "comment": pl.String,
+            "before": pl.String,
+            "after": pl.String,
+        },
+    )
+    labels = {a: t(f"cleaning.event.{a}") for a in rows["action"].unique().to_list()}
+    rows = rows.with_columns(pl.col("action").replace(labels))
+    return rows.rename({c: t(f"cleaning.history.{c}") for c in rows.columns})
 
 
 def _open_actions(engine, principal, item, version) -> None:
@@ -177,6 +224,7 @@ def _open_actions(engine, principal, item, version) -> None:
                 t("cleaning.action.take_from_other"),
                 FIX_FIELDS,
                 format_func=lambda f: t(f"cleaning.field.{f}"),
+                placeholder=t("common.choose"),
             )
             if st.form_submit_button(t("cleaning.action.merge")):
                 _report(

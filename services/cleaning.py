@@ -16,8 +16,9 @@ from cleaning import queue
 from cleaning.rules import EDITABLE_FIELDS, load_rules
 from data_access import audit
 from data_access import cleaning as repo
+from data_access.audit import VN_TZ
 from data_access.engine import session_factory
-from data_access.models import CleaningRule, Facility, OrgUnit
+from data_access.models import Account, CleaningRule, Facility, OrgUnit
 from data_access.models.enums import Role
 from data_access.scope import Principal
 from data_access.types import utcnow
@@ -173,6 +174,11 @@ class ItemView:
     revealed: bool
 
 
+def _usernames(session, account_ids: set[int | None]) -> dict[int, str]:
+    ids = [i for i in account_ids if i is not None]
+    return dict(session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).all())
+
+
 def item_view(engine: Engine, principal: Principal, item_id: int, reveal: bool = False) -> ItemView | None:
     with session_factory(engine)() as session:
         item = repo.get_item(session, principal, item_id)
@@ -181,6 +187,7 @@ def item_view(engine: Engine, principal: Principal, item_id: int, reveal: bool =
         rule = session.get(CleaningRule, item.rule_id)
         residents = repo.item_residents(session, principal, item)
         events = repo.item_events(session, principal, item_id)
+        actors = _usernames(session, {e.actor_id for e in events})
         ward_names = {
             o.id: o.name
             for o in session.scalars(select(OrgUnit).where(OrgUnit.id.in_([r.ward_id for r in residents])))
@@ -230,9 +237,9 @@ def item_view(engine: Engine, principal: Principal, item_id: int, reveal: bool =
         comparison=comparison,
         events=[
             {
-                "at": e.at.strftime("%d/%m/%Y %H:%M"),
+                "at": e.at.astimezone(VN_TZ).replace(tzinfo=None),
                 "action": e.action,
-                "actor_id": e.actor_id,
+                "actor": actors.get(e.actor_id),
                 "comment": e.comment,
                 "before": _history_values(e.before, reveal) if e.action != "merged" else None,
                 "after": _history_values(e.after, reveal),
@@ -305,7 +312,7 @@ def queue_health(engine: Engine, principal: Principal, weeks: int = 12, today: d
             {
                 "district": r["district_name"],
                 "open": r["open"],
-                "oldest_open": r["oldest_open"].strftime("%d/%m/%Y"),
+                "oldest_open": r["oldest_open"].astimezone(VN_TZ).date(),
                 "oldest_age_days": (now - r["oldest_open"]).days,
             }
             for r in oldest
@@ -313,7 +320,7 @@ def queue_health(engine: Engine, principal: Principal, weeks: int = 12, today: d
         schema={
             "district": pl.String,
             "open": pl.Int64,
-            "oldest_open": pl.String,
+            "oldest_open": pl.Date,
             "oldest_age_days": pl.Int64,
         },
     )

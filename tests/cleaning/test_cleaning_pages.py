@@ -63,4 +63,21 @@ def test_health_page_renders_charts(scanned):
     at = run_as(_health_page, "admin")
     assert not at.exception
     assert len(at.get("plotly_chart")) == 2
-    assert set(at.dataframe[0].value["district"]) == {"Quận Ba Đình", "Quận Cầu Giấy"}
+    assert set(at.dataframe[0].value["Quận/huyện"]) == {"Quận Ba Đình", "Quận Cầu Giấy"}
+
+
+def test_item_history_names_the_action_and_who_did_it(scanned):
+    at = run_as(_queue_page, "ql_badinh")
+    assert any(c.value == "Chưa có thao tác nào." for c in at.caption)  # nothing done to the item yet
+    item_id = at.selectbox(key="cleaning_item_pick").value
+    at.text_area[0].input("Đã gọi điện cho trạm")  # inside the form: sent with its submit button
+    at.button(key=f"FormSubmitter:cleaning_comment_{item_id}-Thêm bình luận").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Đã lưu."]  # and the history below already shows the comment
+    history = at.dataframe[-1].value
+    assert list(history.columns) == ["Thời điểm", "Thao tác", "Người thực hiện", "Ghi chú", "Trước", "Sau"]
+    assert history.iloc[-1][["Thao tác", "Người thực hiện", "Ghi chú"]].tolist() == [
+        "Bình luận",
+        "ql_badinh",
+        "Đã gọi điện cho trạm",
+    ]
