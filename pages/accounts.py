@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard.components.confirmation import confirm_and_rerun, show_confirmation
 from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.context import current_principal, get_engine
@@ -24,6 +25,7 @@ def render() -> None:
     principal = current_principal()
     engine = get_engine()
     st.title(t("accounts.title"))
+    show_confirmation()
     _draw_issued(engine, principal)
     tab_list, tab_create, tab_bulk, tab_progress = st.tabs(
         [t("accounts.tab.list"), t("accounts.tab.create"), t("accounts.tab.bulk"), t("accounts.tab.progress")]
@@ -107,12 +109,10 @@ def _actions(engine, principal, account_id: int) -> None:
     try:
         if account.is_active and c1.button(t("accounts.disable"), key="acc_disable"):
             svc.set_active(engine, principal, account.id, False)
-            st.success(t("accounts.done"))
-            st.rerun()
+            confirm_and_rerun(t("accounts.done"))
         if not account.is_active and c1.button(t("accounts.enable"), key="acc_enable"):
             svc.set_active(engine, principal, account.id, True)
-            st.success(t("accounts.done"))
-            st.rerun()
+            confirm_and_rerun(t("accounts.done"))
         if c2.button(t("accounts.reset"), key="acc_reset"):
             temporary = svc.reset_password(engine, principal, account.id)
             st.warning(t("accounts.temp_once"))
@@ -136,7 +136,7 @@ def _actions(engine, principal, account_id: int) -> None:
             except AccountError as error:
                 _error(error)
             else:
-                st.success(t("accounts.done"))
+                confirm_and_rerun(t("accounts.done"))
 
 
 def _scope_picker(engine, principal, role: str, *, prefix: str) -> Grant | None:
@@ -234,10 +234,9 @@ def _bulk(engine, principal) -> None:
             _error(error)
             return
         st.session_state[_ISSUED_KEY] = result.issued
-        st.success(
+        confirm_and_rerun(
             t("accounts.bulk.result", issued=len(result.issued), skipped=len(result.skipped_usernames))
         )
-        st.rerun()
 
 
 def _credential_labels() -> dict[str, str]:

@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
+from dashboard.components.confirmation import confirm_and_rerun, show_confirmation
 from dashboard.components.data_table import data_table
 from dashboard.components.export import XLSX_MIME, excel_bytes
 from dashboard.context import current_principal, get_engine
@@ -19,15 +20,12 @@ STATUSES = ("open", "resolved", "dismissed")
 FIX_FIELDS = ("full_name", "sex", "date_of_birth", "cccd", "bhxh_code", "bhyt_card", "address_text")
 
 
-_DONE_KEY = "cleaning_done_message"  # the last action's confirmation, shown after the rerun
-
-
 def render() -> None:
     principal = current_principal()
     engine = get_engine()
     lang = current_language()
     st.title(t("cleaning.queue.title"))
-    _show_done()
+    show_confirmation()
     options = svc.filter_options(engine, principal)
     flt = _filters(options, lang)
     frame, total = svc.queue_page(engine, principal, flt, lang)
@@ -132,14 +130,7 @@ def _report(error: str | None, ok: str | None = None, **params) -> None:
     if error:
         st.error(t(error, **params) if params else t(error))
         return
-    st.session_state[_DONE_KEY] = ok or t("cleaning.action.done")
-    st.rerun()
-
-
-def _show_done() -> None:
-    done = st.session_state.pop(_DONE_KEY, None)
-    if done:
-        st.success(done)
+    confirm_and_rerun(ok or t("cleaning.action.done"))
 
 
 def _item(engine, principal, item_id: int, lang: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import kpi_cache
+from dashboard.components.confirmation import confirm_and_rerun, show_confirmation
 from dashboard.components.kpi_table import breakdown_table
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import current_language, t
@@ -20,6 +21,7 @@ def render() -> None:
         st.stop()
     engine = get_engine()
     st.title(t("kpi.settings.title"))
+    show_confirmation()
     st.caption(t("kpi.settings.help"))
     frame = svc.settings_frame(engine)
     lang = current_language()
@@ -64,6 +66,6 @@ def render() -> None:
             return
         if changed:
             kpi_cache.clear()
-            st.success(t("kpi.settings.saved", kpi=kpi_id))
+            confirm_and_rerun(t("kpi.settings.saved", kpi=kpi_id))
         else:
             st.info(t("kpi.settings.unchanged"))

@@ -218,6 +218,20 @@ def test_district_manager_accounts_page_shows_only_own_district(city):
     assert "Phúc Tân" not in texts(at)  # ward of the other district
 
 
+def test_disabling_an_account_is_confirmed_and_listed_at_once(city, engine):
+    from data_access.models import Account
+
+    with engine.connect() as connection:
+        station_id = connection.execute(select(Account.id).where(Account.username == "tyt.01001")).scalar()
+    at = goto(sign_in(new_app(), "quantri"), "accounts")
+    at.selectbox(key="acc_selected").set_value(station_id).run()
+    at.button(key="acc_disable").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Đã cập nhật."]
+    listed = at.dataframe[0].value.set_index("Tên đăng nhập")
+    assert not listed.loc["tyt.01001", "Hoạt động"]
+
+
 def test_audit_page_lists_sign_ins(city):
     at = goto(sign_in(new_app(), "quantri"), "audit")
     assert not at.exception

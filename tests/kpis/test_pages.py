@@ -156,7 +156,10 @@ def test_settings_change_is_audited(hand_city) -> None:
     at.number_input(key="kpi_settings_target_P2_VNEID_SHARED").set_value(90.0)
     at.date_input(key="kpi_settings_deadline_P2_VNEID_SHARED").set_value(dt.date(2025, 6, 30))
     at.button[0].click().run()
-    assert not at.exception and at.success
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Đã lưu P2_VNEID_SHARED."]
+    table = at.dataframe[0].value.set_index("Chỉ tiêu")  # redrawn with the change
+    assert table.loc["P2_VNEID_SHARED", "Chỉ tiêu (%)"] == pytest.approx(90)
     with engine.connect() as connection:
         row = connection.execute(select(KpiDefinition).where(KpiDefinition.id == "P2_VNEID_SHARED")).one()
         audit = connection.execute(select(AuditLog).where(AuditLog.target_id == "P2_VNEID_SHARED")).all()
