@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
@@ -72,6 +73,57 @@ class Rule:
 
     def param(self, name: str, default):
         return (self.params or {}).get(name, default)
+
+
+class ParamsError(ValueError):
+    """A rule parameter the detectors cannot use. ``reason``: ``none`` (the rule takes no parameter),
+    ``unknown`` (``expected`` lists its parameters), ``type`` (``expected`` names the kind) or
+    ``object`` (the parameters are not a JSON object)."""
+
+    def __init__(self, name: str, reason: str, expected: str = "") -> None:
+        super().__init__(f"parameter {name!r}: {reason} {expected}".strip())
+        self.name, self.reason, self.expected = name, reason, expected
+
+
+def checked_params(rule_id: str, params: dict | None) -> dict | None:
+    """``params`` if every key is one the rules file gives ``rule_id`` and each value has that
+    default's type (an int passes for a decimal; a list must hold the same type); else ParamsError.
+    The scan reads them as ``float(...)``/``int(...)``: a wrong type would stop it for the whole city."""
+    if params is not None and not isinstance(params, dict):
+        raise ParamsError("", "object")
+    defaults = _file_params().get(rule_id, {})
+    for name, value in (params or {}).items():
+        if not defaults:
+            raise ParamsError(name, "none")
+        if name not in defaults:
+            raise ParamsError(name, "unknown", ", ".join(sorted(defaults)))
+        if not _same_kind(value, defaults[name]):
+            raise ParamsError(name, "type", _kind(defaults[name]))
+    return params or None
+
+
+@cache
+def _file_params() -> dict[str, dict]:
+    return {rule_id: rule.params for rule_id, rule in load_rules_file().items()}
+
+
+def _same_kind(value, default) -> bool:
+    if isinstance(default, list):
+        if not isinstance(value, list):
+            return False
+        return not default or all(_same_kind(item, default[0]) for item in value)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _kind(default) -> str:
+    """The kind of value a default asks for: boolean, integer, number, text, text_list or list."""
+    if isinstance(default, list):
+        return "text_list" if default and isinstance(default[0], str) else "list"
+    return {bool: "boolean", int: "integer", float: "number", str: "text"}.get(type(default), "text")
 
 
 def load_rules_file(path: Path = RULES_FILE) -> dict[str, Rule]:

@@ -13,7 +13,8 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from cleaning import queue
-from cleaning.rules import EDITABLE_FIELDS, load_rules
+from cleaning.rules import EDITABLE_FIELDS, checked_params, load_rules
+from cleaning.rules import ParamsError as ParamsError  # raised by update_rule, caught by the page
 from data_access import audit
 from data_access import cleaning as repo
 from data_access.audit import VN_TZ
@@ -336,10 +337,13 @@ def rules_table(engine: Engine) -> list[dict]:
 
 
 def update_rule(engine: Engine, principal: Principal, rule_id: str, values: dict) -> str | None:
-    """City administrator edits a rule (texts, severity, on/off, params); audited."""
+    """City administrator edits a rule (texts, severity, on/off, params); audited. Parameters the
+    detectors cannot use raise ``ParamsError`` before anything is written."""
     if principal.role != Role.CITY_ADMIN or not principal.scope.city:
         return "cleaning.error.not_allowed"
     values = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    if "params" in values:
+        values["params"] = checked_params(rule_id, values["params"])  # ParamsError: nothing is written
     with session_factory(engine)() as session:
         rule = session.get(CleaningRule, rule_id)
         if rule is None:

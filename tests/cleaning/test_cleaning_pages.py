@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from cleaning_factory import DICH_VONG, PRINCIPALS, TODAY, add_resident, build_city
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from cleaning.scan import run_scan
+from data_access.models import CleaningRule
 
 
 @pytest.fixture
@@ -81,3 +83,44 @@ def test_item_history_names_the_action_and_who_did_it(scanned):
         "ql_badinh",
         "Đã gọi điện cho trạm",
     ]
+
+
+def _rules_page():
+    from pages.cleaning_rules import render
+
+    render()
+
+
+def test_rule_parameters_are_checked_before_anything_is_saved(scanned):
+    at = run_as(_rules_page, "admin")
+
+    def submit(text: str) -> AppTest:
+        form = "cleaning_rule_duplicate"
+        next(a for a in at.text_area if a.form_id == form and a.label == "Tham số (JSON)").input(text)
+        return next(b for b in at.button if b.form_id == form).click().run()
+
+    submit('{"threshold": }')
+    assert [e.value for e in at.error] == ["Tham số không phải JSON hợp lệ (dòng 1, cột 15): Expecting value"]
+    submit('{"threshold": "cao"}')
+    assert [e.value for e in at.error] == [
+        "Tham số “threshold” phải là một số (dấu chấm thập phân, ví dụ 0.85)."
+    ]
+    submit('{"distance": 2}')
+    assert [e.value for e in at.error] == [
+        "Quy tắc này không có tham số “distance” (các tham số: neighbour_km, threshold)."
+    ]
+    submit("[0.9]")
+    assert at.error[0].value.startswith("Tham số phải là một đối tượng JSON")
+    with scanned.connect() as connection:
+        unchanged = connection.execute(
+            select(CleaningRule.params).where(CleaningRule.id == "duplicate")
+        ).scalar()
+    assert unchanged == {"threshold": 0.85, "neighbour_km": 2.5}
+    submit('{"threshold": 0.9, "neighbour_km": 3}')  # a whole number is a number too
+    assert not at.error and [s.value for s in at.success] == ["Đã lưu."]
+    assert _params(scanned, "duplicate") == {"threshold": 0.9, "neighbour_km": 3}
+
+
+def _params(engine, rule_id: str) -> dict:
+    with engine.connect() as connection:
+        return connection.execute(select(CleaningRule.params).where(CleaningRule.id == rule_id)).scalar()

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from cleaning.detect import check_resident
-from cleaning.rules import ALL_RULES, load_rules_file
+from cleaning.rules import ALL_RULES, ParamsError, checked_params, load_rules_file
 
 TODAY = dt.date(2026, 11, 25)
 RULES = load_rules_file()
@@ -140,3 +140,31 @@ def test_each_distinct_admin_part_is_parsed_once():
     resolved = resolve_addresses(frame)
     assert resolve_admin_key.cache_info().misses == 1
     assert set(resolved["addr_ward_code"]) == {"00004"}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "params", "reason", "name", "expected"),
+    [
+        ("cccd_format", {"x": 1}, "none", "x", ""),
+        ("duplicate", {"distance": 2}, "unknown", "distance", "neighbour_km, threshold"),
+        ("duplicate", {"threshold": "0.9"}, "type", "threshold", "number"),
+        ("duplicate", {"threshold": True}, "type", "threshold", "number"),  # JSON true is not 1
+        ("impossible_date", {"max_age": 120.5}, "type", "max_age", "integer"),
+        ("missing_field", {"fields": "cccd"}, "type", "fields", "text_list"),
+        ("missing_field", {"fields": ["cccd", 3]}, "type", "fields", "text_list"),
+        ("duplicate", [0.9], "object", "", ""),
+    ],
+)
+def test_parameters_the_detectors_cannot_use_are_refused(rule_id, params, reason, name, expected):
+    with pytest.raises(ParamsError) as raised:
+        checked_params(rule_id, params)
+    assert (raised.value.reason, raised.value.name, raised.value.expected) == (reason, name, expected)
+
+
+def test_usable_parameters_pass_unchanged():
+    assert checked_params("duplicate", {"threshold": 1, "neighbour_km": 2.5}) == {
+        "threshold": 1,
+        "neighbour_km": 2.5,
+    }
+    assert checked_params("missing_field", {"fields": ["cccd"]}) == {"fields": ["cccd"]}
+    assert checked_params("cccd_format", {}) is None and checked_params("cccd_format", None) is None
