@@ -67,6 +67,15 @@ def district_view(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _trend(_engine: Engine, url: str, scope: Scope, kpi_id: str, as_of: dt.date) -> dict:
+    return svc.kpi_trend(_engine, scope, kpi_id, as_of)
+
+
+def kpi_trend(engine: Engine, scope: Scope, kpi_id: str, as_of: dt.date) -> dict:
+    return _trend(engine, _url(engine), scope, kpi_id, as_of)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _units_table(_engine: Engine, url: str, scope: Scope, as_of: dt.date, level: str, parent_id: int | None):
     return svc.units_table(_engine, scope, as_of, level, parent_id)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import kpi_cache
-from dashboard.components.filter_bar import filter_bar
+from dashboard.components import charts
+from dashboard.components.filter_bar import Filters, filter_bar
 from dashboard.components.kpi_table import breakdown_table, kpi_status_table, league_table
 from dashboard.context import current_principal, get_engine
-from dashboard.i18n import format_date, t
+from dashboard.i18n import current_language, format_date, t
 
 
 def render() -> None:
@@ -33,6 +35,7 @@ def render() -> None:
         title=t("kpi.district.title"),
         file_stem=f"chi_tieu_{stem}",
     )
+    _trend(engine, filters, data["kpis"], catalogue)
     st.subheader(t("kpi.wards.title"))
     league_table(
         data["wards"],
@@ -48,3 +51,22 @@ def render() -> None:
         title=t("kpi.facilities.title"),
         file_stem=f"co_so_{stem}",
     )
+
+
+def _trend(engine, filters: Filters, kpis: pl.DataFrame, catalogue) -> None:
+    """One KPI's trend with its target line; the first KPI not yet met is shown first."""
+    lang = current_language()
+    names = {k.id: k.name(lang) for k in catalogue}
+    options = [k.id for k in catalogue if k.id in set(kpis["kpi_id"])]
+    not_met = kpis.filter(pl.col("status") != "met")["kpi_id"].to_list()
+    first = next((k for k in options if k in not_met), options[0])
+    st.subheader(t("kpi.trend"))
+    kpi_id = st.selectbox(
+        t("kpi.district.trend_kpi"),
+        options,
+        index=options.index(first),
+        format_func=names.get,
+        key="kpi_district_trend_kpi",
+    )
+    view = kpi_cache.kpi_trend(engine, filters.scope, kpi_id, filters.as_of)
+    charts.kpi_trend(view["trend"], view["kpi"].target, view["kpi"].deadline, key="kpi_district_trend")

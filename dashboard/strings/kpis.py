@@ -86,6 +86,7 @@ STRINGS = {
     "kpi.phase.name2": ("Cập nhật & kết nối", "Update & connect"),
     "kpi.phase.name3": ("Duy trì & giám sát", "Maintain & supervise"),
     "kpi.district.title": ("Tiến độ của quận/huyện", "District progress"),
+    "kpi.district.trend_kpi": ("Chỉ tiêu", "Indicator"),
     "kpi.map.title": ("Bản đồ bao phủ", "Coverage map"),
     "kpi.map.kpi": ("Chỉ tiêu", "KPI"),
     "kpi.map.level": ("Cấp hiển thị", "Level"),

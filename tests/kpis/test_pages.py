@@ -105,6 +105,19 @@ def test_phase_page_has_trend_with_target_line(hand_city) -> None:
     assert '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
 
 
+def test_district_view_has_a_trend_of_the_chosen_kpi(hand_city) -> None:
+    _, ids = hand_city
+    at = render(KPI_PAGES["district"].target, _principal(Role.DISTRICT_MANAGER, ids))
+    assert not at.exception
+    choice = at.selectbox(key="kpi_district_trend_kpi")
+    totals = at.dataframe[0].value.set_index("Chỉ tiêu")
+    assert totals.loc[choice.format_func(choice.value), "Trạng thái"] != "🟢 Đạt"  # a KPI not yet met first
+    first = at.get("plotly_chart")[0].proto.spec
+    assert '"dash":"dash"' in first.replace(" ", "")  # the target line
+    choice.select("P1_RECORDS_CREATED").run()
+    assert not at.exception and at.get("plotly_chart")[0].proto.spec != first
+
+
 def test_kpi_tables_and_cards_read_in_the_ui_language(hand_city) -> None:
     """Breakdown tables: counts grouped 8.412.345, dates dd/mm/yyyy, KPI values with one decimal,
     a dash for a missing value; cards: a coloured status badge (no emoji font needed)."""
