@@ -378,13 +378,12 @@ def map_data(engine: Engine, scope: Scope, kpi_id: str, level: str, as_of: dt.da
     lats = [b for f in features for b in _lat_bounds(f["geometry"])]
     lons = [b for f in features for b in _lon_bounds(f["geometry"])]
     centre = ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2) if lats else (21.03, 105.85)
-    span = max(max(lats) - min(lats), max(lons) - min(lons)) if lats else 1.0
     return {
         "kpi": kpi,
         "level": level,
         "geojson": {"type": "FeatureCollection", "features": features},
         "centre": centre,
-        "zoom": _zoom_for(span),
+        "zoom": zoom_to_fit(max(lats) - min(lats), max(lons) - min(lons), centre[0]) if lats else 9.0,
         "legend": legend(),
         "table": table.select("code", "name", "numerator", "denominator", "value", "status"),
     }
@@ -409,10 +408,22 @@ def _lon_bounds(geometry_json: dict) -> list[float]:
     return [c[0] for c in _coords(geometry_json)]
 
 
-def _zoom_for(span_degrees: float) -> float:
+MAP_HEIGHT_PX = 620
+MAP_MIN_WIDTH_PX = 700  # the narrowest the main column gets on an office screen
+DECK_WORLD_PX = 512  # deck.gl's world is 512 px wide at zoom 0
+
+
+def zoom_to_fit(lat_span: float, lon_span: float, latitude: float) -> float:
+    """The deck.gl zoom at which the units fill ~85 % of the map's height (or ~90 % of its width):
+    a latitude span is stretched by Mercator's 1/cos(latitude)."""
     import math
 
-    return max(7.0, min(14.0, math.log2(360 / max(span_degrees, 1e-3)) - 0.8))
+    stretch = 1 / math.cos(math.radians(latitude))
+    fits = (
+        math.log2(MAP_HEIGHT_PX * 0.85 * 360 / (DECK_WORLD_PX * max(lat_span, 1e-3) * stretch)),
+        math.log2(MAP_MIN_WIDTH_PX * 0.9 * 360 / (DECK_WORLD_PX * max(lon_span, 1e-3))),
+    )
+    return max(7.0, min(14.0, min(fits)))
 
 
 # --- settings ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard.i18n import format_number, format_percent, t
+from services.kpis import MAP_HEIGHT_PX
 
 
 def coverage_map(data: dict, *, key: str = "kpi_map_chart") -> None:
@@ -36,7 +37,7 @@ def coverage_map(data: dict, *, key: str = "kpi_map_chart") -> None:
         map_provider=None,
         tooltip={"html": "<b>{name}</b> ({code})<br/>{value_text}<br/>{fraction_text}<br/>{status_text}"},
     )
-    st.pydeck_chart(deck, height=620, key=key)
+    st.pydeck_chart(deck, height=MAP_HEIGHT_PX, key=key)
     legend = " ".join(
         f"<span style='display:inline-block;width:14px;height:14px;background:rgb{tuple(item['colour'])};"
         f"margin:0 4px 0 12px;vertical-align:middle'></span>{item['label']}"

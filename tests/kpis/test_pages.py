@@ -181,3 +181,25 @@ def test_settings_change_is_audited(hand_city) -> None:
     assert admin_id is not None
     denied = render(KPI_PAGES["kpi-settings"].target, _principal(Role.LEADERSHIP, ids))
     assert denied.error
+
+
+@pytest.mark.parametrize(
+    ("lat_span", "lon_span", "fills"),
+    [(0.90, 0.80, "height"), (0.20, 0.90, "width"), (0.02, 0.02, None)],
+)
+def test_map_zoom_fits_the_units_to_the_frame(lat_span, lon_span, fills) -> None:
+    import math
+
+    from services.kpis import DECK_WORLD_PX, MAP_HEIGHT_PX, MAP_MIN_WIDTH_PX, zoom_to_fit
+
+    zoom = zoom_to_fit(lat_span, lon_span, 21.0)
+    scale = DECK_WORLD_PX * 2**zoom / 360  # px per degree of longitude
+    height = lat_span * scale / math.cos(math.radians(21.0))
+    width = lon_span * scale
+    assert height <= MAP_HEIGHT_PX * 0.86 and width <= MAP_MIN_WIDTH_PX * 0.91  # all of it shows
+    if fills == "height":
+        assert height == pytest.approx(MAP_HEIGHT_PX * 0.85)
+    elif fills == "width":
+        assert width == pytest.approx(MAP_MIN_WIDTH_PX * 0.9)
+    else:
+        assert zoom == 14.0  # one ward: not zoomed in past street level
