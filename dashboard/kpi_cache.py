@@ -67,12 +67,12 @@ def district_view(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
-def _trend(_engine: Engine, url: str, scope: Scope, kpi_id: str, as_of: dt.date) -> dict:
-    return svc.kpi_trend(_engine, scope, kpi_id, as_of)
+def _trend(_engine: Engine, url: str, scope: Scope, kpi_id: str, as_of: dt.date, on_day: tuple) -> dict:
+    return svc.kpi_trend(_engine, scope, kpi_id, as_of, on_day)
 
 
-def kpi_trend(engine: Engine, scope: Scope, kpi_id: str, as_of: dt.date) -> dict:
-    return _trend(engine, _url(engine), scope, kpi_id, as_of)
+def kpi_trend(engine: Engine, scope: Scope, kpi_id: str, as_of: dt.date, on_day: tuple[int, int]) -> dict:
+    return _trend(engine, _url(engine), scope, kpi_id, as_of, on_day)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)

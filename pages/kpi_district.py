@@ -68,5 +68,7 @@ def _trend(engine, filters: Filters, kpis: pl.DataFrame, catalogue) -> None:
         format_func=names.get,
         key="kpi_district_trend_kpi",
     )
-    view = kpi_cache.kpi_trend(engine, filters.scope, kpi_id, filters.as_of)
+    row = kpis.filter(pl.col("kpi_id") == kpi_id).row(0, named=True)
+    on_day = (row["numerator"], row["denominator"])
+    view = kpi_cache.kpi_trend(engine, filters.scope, kpi_id, filters.as_of, on_day)
     charts.kpi_trend(view["trend"], view["kpi"].target, view["kpi"].deadline, key="kpi_district_trend")

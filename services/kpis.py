@@ -300,10 +300,16 @@ def district_view(engine: Engine, scope: Scope, as_of: dt.date) -> dict:
     }
 
 
-def kpi_trend(engine: Engine, scope: Scope, kpi_id: str, as_of: dt.date, trend_days: int = 540) -> dict:
-    """One KPI's trend inside ``scope`` up to ``as_of`` (the district view shows the one chosen)."""
+def kpi_trend(
+    engine: Engine, scope: Scope, kpi_id: str, as_of: dt.date, on_day: tuple[int, int], trend_days: int = 540
+) -> dict:
+    """One KPI's trend inside ``scope`` up to ``as_of``, whose (numerator, denominator) the caller's
+    KPI table already holds (the district view shows the KPI the manager picks)."""
     kpi = next(k for k in load_catalogue(engine) if k.id == kpi_id)
-    total = kpi_table(engine, scope, as_of, "city", catalogue=(kpi,), org=org_frames(engine))
+    total = pl.DataFrame(
+        {"kpi_id": [kpi_id], "numerator": [on_day[0]], "denominator": [on_day[1]]},
+        schema={"kpi_id": pl.String, "numerator": pl.Int64, "denominator": pl.Int64},
+    )
     start = as_of - dt.timedelta(days=trend_days)
     return {"kpi": kpi, "trend": _trends(engine, scope, (kpi,), as_of, start, total)[kpi_id]}
 
