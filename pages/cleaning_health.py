@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.components import charts
 from dashboard.components.data_table import data_table
 from dashboard.context import current_principal, get_engine
 from dashboard.i18n import t
@@ -31,11 +32,13 @@ def render() -> None:
             go.Bar(name=t("cleaning.health.resolved"), x=weeks, y=weekly["resolved"].to_list()),
         ]
     )
-    bars.update_layout(barmode="group", xaxis_title=t("cleaning.health.week"))
+    bars.update_layout(
+        barmode="group", xaxis_title=t("cleaning.health.week"), separators=charts.number_separators()
+    )
     st.plotly_chart(bars, width="stretch")
     st.subheader(t("cleaning.health.burndown"))
     burndown = go.Figure(
         go.Scatter(x=weeks, y=weekly["open"].to_list(), mode="lines+markers", name=t("cleaning.health.open"))
     )
-    burndown.update_layout(xaxis_title=t("cleaning.health.week"))
+    burndown.update_layout(xaxis_title=t("cleaning.health.week"), separators=charts.number_separators())
     st.plotly_chart(burndown, width="stretch")

@@ -8,9 +8,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import current_language, t
 
 PHASE_COLOURS = {1: "#4C78A8", 2: "#F58518", 3: "#54A24B"}
+
+
+def number_separators() -> str:
+    """Plotly's decimal mark then grouping mark for the UI language (99,5 % and 8.412.345 in Vietnamese)."""
+    return ",." if current_language() == "vi" else ".,"
 
 
 def phase_timeline(phases: list[dict], as_of: dt.date, *, key: str) -> None:
@@ -68,9 +73,11 @@ def kpi_trend(trend: pl.DataFrame, target: float, deadline: dt.date, *, key: str
             figure.add_vline(x=deadline.isoformat(), line_dash="dot", line_color="grey")
     figure.update_layout(
         height=260,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        separators=number_separators(),
         yaxis={"ticksuffix": " %"},
         xaxis={"tickformat": "%d/%m/%Y"},
-        legend={"orientation": "h"},
+        # Above the plot: below it, a horizontal legend covers the first dates of the axis.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
     )
     st.plotly_chart(figure, key=key)

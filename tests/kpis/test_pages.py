@@ -103,6 +103,7 @@ def test_phase_page_has_trend_with_target_line(hand_city) -> None:
     charts = at.get("plotly_chart")
     assert charts
     assert '"dash":"dash"' in charts[0].proto.spec.replace(" ", "")
+    assert '"separators":",."' in charts[0].proto.spec.replace(" ", "")  # 99,5 % on the axis
 
 
 def test_district_view_has_a_trend_of_the_chosen_kpi(hand_city) -> None:
