@@ -56,13 +56,19 @@ def t(key: str, lang: str | None = None, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+# (decimal mark, grouping mark) per language: 8.412.345 and 97,3 in Vietnamese.
+NUMBER_MARKS = {"vi": (",", "."), "en": (".", ",")}
+
+
+def number_marks(lang: str | None = None) -> tuple[str, str]:
+    return NUMBER_MARKS[lang or current_language()]
+
+
 def format_number(value: float | int | None, decimals: int = 0, lang: str | None = None) -> str:
     if value is None:
         return "–"
-    text = f"{value:,.{decimals}f}"
-    if (lang or current_language()) == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    decimal, grouping = number_marks(lang)
+    return f"{value:,.{decimals}f}".translate(str.maketrans({",": grouping, ".": decimal}))
 
 
 def format_percent(ratio: float | None, decimals: int = 1, lang: str | None = None) -> str:

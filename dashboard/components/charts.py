@@ -8,14 +8,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import current_language, t
+from dashboard.i18n import number_marks, t
 
 PHASE_COLOURS = {1: "#4C78A8", 2: "#F58518", 3: "#54A24B"}
 
 
 def number_separators() -> str:
-    """Plotly's decimal mark then grouping mark for the UI language (99,5 % and 8.412.345 in Vietnamese)."""
-    return ",." if current_language() == "vi" else ".,"
+    """Plotly's ``separators``: the UI language's decimal mark, then its grouping mark."""
+    return "".join(number_marks())
 
 
 def phase_timeline(phases: list[dict], as_of: dt.date, *, key: str) -> None:

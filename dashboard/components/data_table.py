@@ -17,12 +17,18 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import current_language
+from dashboard.i18n import number_marks
 
 MISSING = "—"
-WHOLE_NUMBER_FORMATS = {"vi": "%'.,d", "en": "%,d"}  # printf with a grouping mark: ' then the mark
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:mm"
+
+
+def whole_number_format(lang: str | None = None) -> str:
+    """printf for whole numbers with the UI language's grouping mark: ``%,d`` groups with printf's
+    default ','; ``%'.,d`` names another mark ('.' gives 8.412.345)."""
+    grouping = number_marks(lang)[1]
+    return "%,d" if grouping == "," else f"%'{grouping},d"
 
 
 def column_formats(
@@ -30,7 +36,7 @@ def column_formats(
 ) -> dict[str, Any]:
     """Column configuration by dtype for ``frame``'s dates, datetimes and numbers; ``identifiers`` are
     whole-number columns shown without grouping (item 12345, not 12.345)."""
-    whole = WHOLE_NUMBER_FORMATS[lang or current_language()]
+    whole = whole_number_format(lang)
     formats: dict[str, Any] = {}
     for name, dtype in frame.schema.items():
         if name in identifiers:
